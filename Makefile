@@ -1,0 +1,32 @@
+# Every target builds .venv from pyproject.toml when it is missing or older than pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= demo.sqlite3
+
+.PHONY: test demo run bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-data
+	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-tour
+
+run: $(STAMP)
+	$(BIN)/cancelbot db upgrade
+	$(BIN)/cancelbot run
+
+bench: $(STAMP)
+	$(BIN)/python bench/store.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -1,0 +1,81 @@
+"""Errors a person can read: each one says what went wrong and what to do."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal that is the user's to act on; its message is shown as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidPackingNumber(DomainError):
+    def __init__(self, text: str) -> None:
+        super().__init__(
+            f"`{text.strip()}` is not a packing number: use letters and digits only, "
+            "for example `QSP2611260001`."
+        )
+        self.text = text
+
+
+class OrderNotFound(DomainError):
+    def __init__(self, packing_no: str) -> None:
+        super().__init__(f"No order has the packing number {packing_no}.")
+        self.packing_no = packing_no
+
+
+class RequestNotAllowed(DomainError):
+    """A resync or restore cannot be requested for this order now."""
+
+
+class ActiveRequestExists(RequestNotAllowed):
+    def __init__(self, packing_no: str, request_id: int | None = None) -> None:
+        ref = f" (request #{request_id})" if request_id else ""
+        super().__init__(
+            f"{packing_no} already has a request in progress{ref}; "
+            "wait for it to be decided and run before asking again."
+        )
+        self.packing_no = packing_no
+        self.request_id = request_id
+
+
+class RequestNotFound(DomainError):
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"There is no request #{request_id}.")
+        self.request_id = request_id
+
+
+class AlreadyDecided(DomainError):
+    def __init__(self, request_id: int, decision: str, by: str | None) -> None:
+        who = f" by {by}" if by else ""
+        super().__init__(f"Request #{request_id} was already {decision}{who}.")
+        self.request_id = request_id
+        self.decision = decision
+        self.by = by
+
+
+class NotAnApprover(DomainError):
+    def __init__(self, user_id: str) -> None:
+        super().__init__("Only the configured approvers can approve or reject requests.")
+        self.user_id = user_id
+
+
+class SelfApprovalNotAllowed(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "You made this request, so someone else has to approve or reject it."
+        )
+
+
+class IllegalTransition(Exception):
+    """A programming error: a job was moved along an edge the state machine does not have."""
+
+    def __init__(self, kind: str, current: str, target: str) -> None:
+        super().__init__(f"{kind} cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+class SalesSiteUnavailable(Exception):
+    """The sales site did not answer usefully (timeout, connection error, server error)."""

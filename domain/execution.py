@@ -1,0 +1,129 @@
+"""Running one approved job: read the sales site, apply the rule, write the result once."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from domain import rules
+from domain.errors import SalesSiteUnavailable
+from domain.failures import Failure, FailureCode
+from domain.model import Action, Order, SalesOrder
+from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
+from domain.requests import Job, JobState, recovery_for
+from domain.status import Phase, Status, StatusContext
+
+SYSTEM_ACTOR = "cancelbot"
+
+
+def start(uow: UnitOfWork, job_id: int) -> tuple[Job, Order] | None:
+    """Mark a queued job running; None when it is already finished (running twice is a no-op)."""
+    job = uow.jobs.get(job_id)
+    if job is None or job.state.final or job.state is JobState.AWAITING_APPROVAL:
+        return None
+    if job.state is JobState.QUEUED:
+        job = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
+        uow.jobs.update(job)
+    order = uow.orders.get_by_id(job.order_id)
+    uow.commit()
+    return job, order  # type: ignore[return-value]
+
+
+def read_sales_order(
+    sales_site: SalesSite, order: Order
+) -> tuple[SalesOrder | None, Failure | None]:
+    """The sales order for a resync, or the server-error failure when the site does not answer."""
+    try:
+        return sales_site.fetch(order.sales_site, order.sales_order_no), None
+    except SalesSiteUnavailable as exc:
+        return None, Failure(FailureCode.SERVER_ERROR, str(exc))
+
+
+def run_job(
+    uow_factory: Callable[[], UnitOfWork], sales_site: SalesSite, job_id: int,
+    ctx: StatusContext,
+) -> Job | None:
+    """Run a queued or running job to its end; a finished job is returned untouched."""
+    with uow_factory() as uow:
+        started = start(uow, job_id)
+    if started is None:
+        with uow_factory() as uow:
+            return uow.jobs.get(job_id)
+    job, order = started
+    failure = rules.precheck(order, ctx)
+    sales_order = None
+    if failure is None and job.action is Action.RESYNC:
+        # read outside any transaction: the sales site may be slow
+        sales_order, failure = read_sales_order(sales_site, order)
+    with uow_factory() as uow:
+        return _finish(uow, job_id, sales_order, failure, ctx)
+
+
+def _finish(
+    uow: UnitOfWork, job_id: int, sales_order: SalesOrder | None, failure: Failure | None,
+    ctx: StatusContext,
+) -> Job:
+    job = uow.jobs.get(job_id)
+    if job is None or job.state is not JobState.RUNNING:
+        return job  # type: ignore[return-value]  # finished by another worker meanwhile
+    order = uow.orders.get_by_id(job.order_id)
+    outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)  # type: ignore[arg-type]
+    if outcome.succeeded:
+        uow.orders.update(outcome.cancelled)  # type: ignore[arg-type]
+        if outcome.created and outcome.created.id is None:
+            uow.orders.add(replace(outcome.created, created_by_job=job.id))
+        job = job.succeed(outcome.result_packing_no, ctx.now)  # type: ignore[arg-type]
+    else:
+        job = job.fail(outcome.failure, ctx.now)  # type: ignore[arg-type]
+        uow.orders.update(replace(order, recovery=recovery_for(job.state, job.failure_code)))  # type: ignore[arg-type]
+    uow.jobs.update(job)
+    _report(uow, job, order, ctx)  # type: ignore[arg-type]
+    uow.commit()
+    return job
+
+
+def _apply(
+    uow: UnitOfWork, job: Job, order: Order, sales_order: SalesOrder | None, ctx: StatusContext
+) -> rules.Outcome:
+    if job.action is Action.RESTORE:
+        return rules.restore(order, uow.orders.live_duplicates(order))
+    made = uow.orders.created_by_job(job.id)  # type: ignore[arg-type]
+    if made is not None:  # this job already resynced the order: never a second number
+        return rules.Outcome(cancelled=replace(order, superseded_by=made.packing_no), created=made)
+    new_no = uow.packing_numbers.allocate(ctx.now)
+    return rules.resync(order, sales_order, new_no, ctx.zone)
+
+
+def result_status(job: Job, order: Order) -> Status:
+    """The final status label a thread result starts with."""
+    phase = Phase.DONE if job.state is JobState.SUCCEEDED else Phase.FAILED
+    return Status.of(order.category, phase)  # type: ignore[arg-type]
+
+
+def _report(uow: UnitOfWork, job: Job, order: Order, ctx: StatusContext) -> None:
+    status = result_status(job, order)
+    failure = job.failure
+    detail = failure.describe() if failure else f"packing number {job.result_packing_no}"
+    uow.audit.record(
+        AuditEvent(ctx.now, SYSTEM_ACTOR, job.state.value, job.packing_no, job.request_id,
+                   job.id, detail)
+    )
+    if job.result_packing_no and job.result_packing_no != job.packing_no:
+        uow.audit.record(
+            AuditEvent(ctx.now, SYSTEM_ACTOR, "created", job.result_packing_no,
+                       job.request_id, job.id, f"resynced from {job.packing_no}")
+        )
+    uow.outbox.add(OutboxMessage(
+        request_id=job.request_id,
+        kind="job_result",
+        payload={
+            "job_id": job.id,
+            "action": job.action.value,
+            "status": status.label,
+            "packing_no": job.packing_no,
+            "result_packing_no": job.result_packing_no,
+            "failure_code": failure.code.value if failure else None,
+            "reason": failure.describe() if failure else None,
+            "retryable": failure.retryable if failure else None,
+        },
+        created_at=ctx.now,
+    ))

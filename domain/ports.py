@@ -1,0 +1,150 @@
+"""What the use cases need from the outside world, as small Protocols."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.model import Category, Order, SalesOrder
+from domain.requests import Job, JobState, Request
+from domain.status import Status, StatusContext
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filters of `/cancelled list` and `cancelbot list`; dates bound cancelled_at."""
+
+    category: Category | None = None
+    status: Status | None = None
+    seller: str | None = None
+    site: str | None = None
+    date_from: datetime | None = None  # inclusive
+    date_to: datetime | None = None  # exclusive
+    page: int = 0
+    page_size: int = 10
+
+
+@dataclass(frozen=True)
+class Listed:
+    order: Order
+    status: Status
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Listed]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts for the three tabs (ignoring category and status filters) and per status."""
+
+    by_category: dict[Category, int] = field(default_factory=dict)
+    by_status: dict[Status, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the append-only audit trail."""
+
+    at: datetime
+    actor: str
+    kind: str
+    packing_no: str | None = None
+    request_id: int | None = None
+    job_id: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message to post into a request's thread, written with the change it reports."""
+
+    request_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    id: int | None = None
+
+
+class Orders(Protocol):
+    def get(self, packing_no: str) -> Order | None: ...
+    def get_by_id(self, order_id: int) -> Order | None: ...
+    def created_by_job(self, job_id: int) -> Order | None: ...
+    def live_duplicates(self, order: Order) -> list[Order]: ...
+    def add(self, order: Order) -> Order: ...
+    def update(self, order: Order) -> None: ...
+    def page(self, query: ListQuery, ctx: StatusContext) -> Page: ...
+    def counts(self, query: ListQuery, ctx: StatusContext) -> Counts: ...
+
+
+class Requests(Protocol):
+    def add(self, request: Request) -> Request: ...
+    def get(self, request_id: int) -> Request | None: ...
+    def decide(self, request: Request) -> bool:
+        """Write a decision only if the stored request is still pending; False if not."""
+        ...
+    def update(self, request: Request) -> None: ...
+
+
+class Jobs(Protocol):
+    def add(self, job: Job) -> Job:
+        """Raise ActiveRequestExists when the order already has an active job."""
+        ...
+    def get(self, job_id: int) -> Job | None: ...
+    def for_request(self, request_id: int) -> list[Job]: ...
+    def for_order(self, order_id: int) -> list[Job]: ...
+    def in_states(self, states: tuple[JobState, ...], limit: int = 100) -> list[Job]: ...
+    def update(self, job: Job) -> None: ...
+
+
+class Audit(Protocol):
+    def record(self, event: AuditEvent) -> None: ...
+    def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]: ...
+
+
+class Outbox(Protocol):
+    def add(self, message: OutboxMessage) -> OutboxMessage: ...
+
+
+class PackingNumbers(Protocol):
+    def allocate(self, now: datetime) -> str:
+        """A packing number no order has, unique also against concurrent callers."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    orders: Orders
+    requests: Requests
+    jobs: Jobs
+    audit: Audit
+    outbox: Outbox
+    packing_numbers: PackingNumbers
+
+    def __enter__(self) -> "UnitOfWork": ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class SalesSite(Protocol):
+    def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
+        """The sales order, None if the site cannot find it; SalesSiteUnavailable if no answer."""
+        ...
+
+    def sites_not_ready(self) -> frozenset[str]: ...

@@ -1,0 +1,136 @@
+"""Requests and their jobs as a state machine; illegal moves raise IllegalTransition."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain.errors import IllegalTransition
+from domain.failures import Failure, FailureCode
+from domain.model import Action, Recovery
+
+
+class Decision(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class JobState(str, enum.Enum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    QUEUED = "queued"  # approved, waiting for a worker
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+    @property
+    def active(self) -> bool:
+        """An active job holds its order: no second request may be made meanwhile (rule 6)."""
+        return self in ACTIVE_JOB_STATES
+
+    @property
+    def final(self) -> bool:
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED)
+
+
+ACTIVE_JOB_STATES = (JobState.AWAITING_APPROVAL, JobState.QUEUED, JobState.RUNNING)
+
+_EDGES = {
+    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED},
+    # queued -> failed: the window closed before a worker got to it
+    JobState.QUEUED: {JobState.RUNNING, JobState.FAILED},
+    # running -> queued: a lease ran out and the job is handed back
+    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.QUEUED},
+    JobState.SUCCEEDED: set(),
+    JobState.FAILED: set(),
+    JobState.REJECTED: set(),
+}
+
+
+def check_transition(current: JobState, target: JobState) -> None:
+    """Raise IllegalTransition unless the state machine has the edge current -> target."""
+    if target not in _EDGES[current]:
+        raise IllegalTransition("job", current.value, target.value)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Somebody asked for a resync or restore of one or more orders; somebody else decides."""
+
+    action: Action
+    requested_by: str
+    requested_at: datetime
+    note: str = ""
+    decision: Decision = Decision.PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reject_reason: str = ""
+    channel_id: str | None = None
+    message_ts: str | None = None
+    id: int | None = None
+
+    def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> "Request":
+        """The request with its decision; deciding twice raises IllegalTransition."""
+        if self.decision is not Decision.PENDING or decision is Decision.PENDING:
+            raise IllegalTransition("request", self.decision.value, decision.value)
+        return replace(self, decision=decision, decided_by=by, decided_at=at, reject_reason=reason)
+
+
+@dataclass(frozen=True)
+class Job:
+    """The work a request asks for on one order."""
+
+    request_id: int
+    order_id: int
+    packing_no: str
+    action: Action
+    state: JobState = JobState.AWAITING_APPROVAL
+    failure_code: FailureCode | None = None
+    failure_detail: str = ""
+    result_packing_no: str | None = None
+    attempts: int = 0
+    # the order's recovery before this request, given back to it if the request is rejected
+    prior_recovery: Recovery = Recovery.NONE
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    id: int | None = None
+
+    def moved(self, target: JobState, **changes: object) -> "Job":
+        """The job in state target, checked against the state machine."""
+        check_transition(self.state, target)
+        return replace(self, state=target, **changes)  # type: ignore[arg-type]
+
+    def succeed(self, result_packing_no: str, at: datetime) -> "Job":
+        return self.moved(JobState.SUCCEEDED, result_packing_no=result_packing_no, finished_at=at)
+
+    def fail(self, failure: Failure, at: datetime) -> "Job":
+        return self.moved(
+            JobState.FAILED,
+            failure_code=failure.code,
+            failure_detail=failure.detail,
+            finished_at=at,
+        )
+
+    @property
+    def failure(self) -> Failure | None:
+        return Failure(self.failure_code, self.failure_detail) if self.failure_code else None
+
+    @property
+    def recovery(self) -> Recovery:
+        """What this job, as the order's latest, says about the order's recovery."""
+        return recovery_for(self.state, self.failure_code)
+
+
+def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Recovery:
+    """The order's Recovery once its latest job is in this state."""
+    if state is JobState.AWAITING_APPROVAL:
+        return Recovery.AWAITING
+    if state in (JobState.QUEUED, JobState.RUNNING):
+        return Recovery.IN_PROGRESS
+    if state is JobState.SUCCEEDED:
+        return Recovery.DONE
+    if state is JobState.FAILED:
+        retry = failure_code.retryable if failure_code else True
+        return Recovery.FAILED_RETRY if retry else Recovery.FAILED_FINAL
+    raise ValueError("a rejected job gives the order back its prior recovery")

@@ -1,0 +1,137 @@
+"""Whether a request may be made now, and what a resync or restore does when its job runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+
+from domain import window
+from domain.failures import Failure, FailureCode
+from domain.model import Action, Category, Order, Recovery, SalesOrder, SalesOrderStatus
+from domain.status import Phase, StatusContext, status_of
+
+
+@dataclass(frozen=True)
+class RequestCheck:
+    """The answer to 'may I request a resync/restore of this order now?'."""
+
+    action: Action | None
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def date_mismatch_warning(order: Order, zone: tzinfo) -> str | None:
+    """Rule 2's warning: a cancellation on another calendar day than the payment."""
+    if order.category is not Category.API or not order.payment_at or not order.cancelled_at:
+        return None
+    if window.same_business_day(order.cancelled_at, order.payment_at, zone):
+        return None
+    return (
+        f"The order was cancelled on {order.cancelled_at.astimezone(zone):%Y-%m-%d} but paid on "
+        f"{order.payment_at.astimezone(zone):%Y-%m-%d}; the sales site may not find it, "
+        "and the resync may fail."
+    )
+
+
+def check_request(order: Order, ctx: StatusContext) -> RequestCheck:
+    """May a resync/restore of order be requested now, and what should the requester know."""
+    category = order.category
+    action = category.action if category else None
+    if category is None:
+        return RequestCheck(None, False, (f"{order.packing_no} is not a cancelled delivery.",))
+    if action is None:
+        return RequestCheck(
+            None, False, ("The buyer cancelled this order at the sales site; nothing can be done.",)
+        )
+    status = status_of(order, ctx)
+    reasons: list[str] = []
+    if order.recovery is Recovery.AWAITING:
+        reasons.append("A request for this order is already waiting for approval.")
+    elif status.phase is Phase.UNAVAILABLE:
+        view = window.window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+        if not view.open:
+            reasons.append(f"{status.label}: {view.summary}.")
+        elif not ctx.site_ready(order.sales_site):
+            reasons.append(f"{status.label}: the {order.sales_site} service is not ready.")
+        else:
+            reasons.append(f"{status.label}: the last attempt failed for a reason that stays.")
+    elif not status.allows_request:
+        reasons.append(f"The order is {status.label}; there is nothing to request.")
+    warnings = tuple(w for w in (date_mismatch_warning(order, ctx.zone),) if w)
+    return RequestCheck(action, not reasons, tuple(reasons), warnings)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job did: the failure, or the orders to write back."""
+
+    failure: Failure | None = None
+    cancelled: Order | None = None  # the cancelled order, updated
+    created: Order | None = None  # the new order a resync makes
+
+    @property
+    def succeeded(self) -> bool:
+        return self.failure is None
+
+    @property
+    def result_packing_no(self) -> str | None:
+        if self.created:
+            return self.created.packing_no
+        return self.cancelled.packing_no if self.cancelled else None
+
+
+_SALES_STATUS_FAILURES = {
+    SalesOrderStatus.CANCELLED: FailureCode.CANCELLED_AT_SALES_SITE,
+    SalesOrderStatus.CLAIM: FailureCode.ON_CLAIM,
+    SalesOrderStatus.IN_DELIVERY: FailureCode.IN_DELIVERY,
+}
+
+
+def precheck(order: Order, ctx: StatusContext) -> Failure | None:
+    """Failures a job meets before it touches anything: the window and site readiness."""
+    if not window.is_open(order.cancelled_at, ctx.now, ctx.zone):  # type: ignore[arg-type]
+        return Failure(FailureCode.WINDOW_CLOSED)
+    if order.category is Category.API and not ctx.site_ready(order.sales_site):
+        return Failure(FailureCode.SITE_NOT_READY)
+    return None
+
+
+def resync(
+    order: Order, sales_order: SalesOrder | None, new_packing_no: str, zone: tzinfo
+) -> Outcome:
+    """Rule 2: re-import the sales order as a new order; the old packing number is superseded."""
+    if sales_order is None or sales_order.status is SalesOrderStatus.MISSING:
+        hint = date_mismatch_warning(order, zone)
+        detail = "likely cause: cancellation and payment fall on different days" if hint else ""
+        return Outcome(Failure(FailureCode.SALES_ORDER_NOT_FOUND, detail))
+    code = _SALES_STATUS_FAILURES.get(sales_order.status)
+    if code:
+        return Outcome(Failure(code))
+    created = Order(
+        packing_no=new_packing_no,
+        seller_id=order.seller_id,
+        sales_site=order.sales_site,
+        sales_order_no=order.sales_order_no,
+        origin=order.origin,
+        state=order.state,
+        # changes made at the sales site after the cancellation are carried over
+        payment_at=sales_order.payment_at or order.payment_at,
+        recipient=sales_order.recipient or order.recipient,
+        items=sales_order.items or order.items,
+        resynced_from=order.packing_no,
+    ).restart_processing()
+    cancelled = replace(order, superseded_by=new_packing_no, recovery=Recovery.DONE)
+    return Outcome(cancelled=cancelled, created=created)
+
+
+def restore(order: Order, live_duplicates: list[Order]) -> Outcome:
+    """Rule 3: bring the order back with the same packing number unless a duplicate is alive."""
+    others = sorted(d.packing_no for d in live_duplicates if d.packing_no != order.packing_no)
+    if others:
+        return Outcome(Failure(FailureCode.DUPLICATE_ALIVE, "duplicates: " + ", ".join(others)))
+    return Outcome(cancelled=replace(order, recovery=Recovery.DONE).restart_processing())
+
+
+def deadline_of(order: Order, zone: tzinfo) -> datetime:
+    """The order's request deadline."""
+    return window.deadline(order.cancelled_at, zone)  # type: ignore[arg-type]

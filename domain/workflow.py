@@ -1,0 +1,162 @@
+"""Request, approve and reject: the two-person workflow around resync and restore."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable
+
+from domain.errors import (
+    AlreadyDecided,
+    NotAnApprover,
+    OrderNotFound,
+    RequestNotAllowed,
+    RequestNotFound,
+    SelfApprovalNotAllowed,
+)
+from domain.model import Action, Order, Recovery, normalize_packing_no
+from domain.ports import AuditEvent, UnitOfWork
+from domain.requests import Decision, Job, JobState, Request
+from domain.rules import check_request
+from domain.status import StatusContext
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """Who may decide: is_approver answers for a user ID (groups already resolved by the caller)."""
+
+    is_approver: Callable[[str], bool]
+    allow_self_approval: bool = False
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: Request
+    jobs: list[Job]
+
+
+def _load_for_request(uow: UnitOfWork, text: str, action: Action, ctx: StatusContext) -> Order:
+    packing_no = normalize_packing_no(text)
+    order = uow.orders.get(packing_no)
+    if order is None:
+        raise OrderNotFound(packing_no)
+    check = check_request(order, ctx)
+    if not check.allowed:
+        raise RequestNotAllowed(f"{packing_no}: " + " ".join(check.reasons))
+    if check.action is not action:
+        raise RequestNotAllowed(
+            f"{packing_no} is in {order.category.label}; "  # type: ignore[union-attr]
+            f"it can only be {'resynced' if check.action is Action.RESYNC else 'restored'}."
+        )
+    return order
+
+
+def submit_request(
+    uow: UnitOfWork,
+    packing_nos: list[str],
+    action: Action,
+    requested_by: str,
+    note: str,
+    ctx: StatusContext,
+) -> Submitted:
+    """One request with one job per order; every order must allow the action now.
+
+    The database refuses a second active job per order, so two racing requests give one
+    success and one ActiveRequestExists.
+    """
+    if not packing_nos:
+        raise RequestNotAllowed("Name at least one packing number.")
+    orders = [_load_for_request(uow, text, action, ctx) for text in packing_nos]
+    request = uow.requests.add(Request(action, requested_by, ctx.now, note.strip()))
+    jobs = []
+    for order in orders:
+        job = uow.jobs.add(
+            Job(request.id, order.id, order.packing_no, action,  # type: ignore[arg-type]
+                prior_recovery=order.recovery, created_at=ctx.now)
+        )
+        uow.orders.update(replace(order, recovery=Recovery.AWAITING))
+        uow.audit.record(_event(ctx.now, requested_by, "requested", job, note.strip()))
+        jobs.append(job)
+    uow.commit()
+    return Submitted(request, jobs)
+
+
+def _event(at: datetime, actor: str, kind: str, job: Job, detail: str = "") -> AuditEvent:
+    return AuditEvent(at, actor, kind, job.packing_no, job.request_id, job.id, detail)
+
+
+def _authorize(request: Request, user_id: str, policy: ApprovalPolicy) -> None:
+    if not policy.is_approver(user_id):
+        raise NotAnApprover(user_id)
+    if request.requested_by == user_id and not policy.allow_self_approval:
+        raise SelfApprovalNotAllowed()
+
+
+def _decide(
+    uow: UnitOfWork, request_id: int, decision: Decision, user_id: str, now: datetime,
+    policy: ApprovalPolicy, reason: str = "",
+) -> Request:
+    request = uow.requests.get(request_id)
+    if request is None:
+        raise RequestNotFound(request_id)
+    _authorize(request, user_id, policy)
+    if request.decision is not Decision.PENDING:
+        raise AlreadyDecided(request_id, request.decision.value, request.decided_by)
+    decided = request.decide(decision, user_id, now, reason.strip())
+    if not uow.requests.decide(decided):
+        # somebody decided between our read and our write: report theirs
+        uow.rollback()
+        current = uow.requests.get(request_id)
+        raise AlreadyDecided(request_id, current.decision.value, current.decided_by)  # type: ignore[union-attr]
+    return decided
+
+
+def approve(
+    uow: UnitOfWork, request_id: int, user_id: str, now: datetime, policy: ApprovalPolicy
+) -> Submitted:
+    """Approve a pending request: its jobs are queued for the scheduler."""
+    request = _decide(uow, request_id, Decision.APPROVED, user_id, now, policy)
+    jobs = []
+    for job in uow.jobs.for_request(request_id):
+        queued = job.moved(JobState.QUEUED)
+        uow.jobs.update(queued)
+        _set_recovery(uow, job.order_id, Recovery.IN_PROGRESS)
+        uow.audit.record(_event(now, user_id, "approved", queued))
+        jobs.append(queued)
+    uow.commit()
+    return Submitted(request, jobs)
+
+
+def reject(
+    uow: UnitOfWork, request_id: int, user_id: str, reason: str, now: datetime,
+    policy: ApprovalPolicy,
+) -> Submitted:
+    """Reject a pending request: its orders go back to where they were before it."""
+    request = _decide(uow, request_id, Decision.REJECTED, user_id, now, policy, reason)
+    jobs = []
+    for job in uow.jobs.for_request(request_id):
+        rejected = job.moved(JobState.REJECTED, finished_at=now)
+        uow.jobs.update(rejected)
+        _set_recovery(uow, job.order_id, job.prior_recovery)
+        uow.audit.record(_event(now, user_id, "rejected", rejected, reason.strip()))
+        jobs.append(rejected)
+    uow.commit()
+    return Submitted(request, jobs)
+
+
+def _set_recovery(uow: UnitOfWork, order_id: int, recovery: Recovery) -> None:
+    order = uow.orders.get_by_id(order_id)
+    if order is not None:
+        uow.orders.update(replace(order, recovery=recovery))
+
+
+def set_request_message(
+    uow: UnitOfWork, request_id: int, channel_id: str, message_ts: str
+) -> Request:
+    """Remember where the request message was posted, so results go to its thread."""
+    request = uow.requests.get(request_id)
+    if request is None:
+        raise RequestNotFound(request_id)
+    placed = replace(request, channel_id=channel_id, message_ts=message_ts)
+    uow.requests.update(placed)
+    uow.commit()
+    return placed
