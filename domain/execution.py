@@ -89,7 +89,7 @@ def _apply(
     made = uow.orders.created_by_job(job.id)  # type: ignore[arg-type]
     if made is not None:  # this job already resynced the order: never a second number
         return rules.Outcome(cancelled=replace(order, superseded_by=made.packing_no), created=made)
-    new_no = uow.packing_numbers.allocate(ctx.now)
+    new_no = uow.packing_numbers.allocate(ctx.now.astimezone(ctx.zone))
     return rules.resync(order, sales_order, new_no, ctx.zone)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from domain.errors import OrderNotFound
 from domain.model import Order, OrderState, normalize_packing_no
-from domain.ports import AuditEvent, Counts, ListQuery, Page, UnitOfWork
+from domain.ports import AuditEvent, Counts, ListQuery, Page, UnitOfWork, total_from_counts
 from domain.rules import RequestCheck, check_request
 from domain.status import StatusContext, StatusView, explain
 from domain.window import WindowView, window_view
@@ -59,7 +59,9 @@ class Listing:
 
 def list_orders(uow: UnitOfWork, query: ListQuery, ctx: StatusContext) -> Listing:
     """A page of cancelled orders matching query, with the tab and status counts."""
-    return Listing(uow.orders.page(query, ctx), uow.orders.counts(query, ctx), query)
+    counts = uow.orders.counts(query, ctx)
+    page = uow.orders.page(query, ctx, total=total_from_counts(counts, query))
+    return Listing(page, counts, query)
 
 
 def history(uow: UnitOfWork, text: str) -> tuple[Order, list[AuditEvent]]:

@@ -58,6 +58,17 @@ class Counts:
     by_status: dict[Status, int] = field(default_factory=dict)
 
 
+def total_from_counts(counts: Counts, query: ListQuery) -> int:
+    """The number of orders matching query, read off its counts."""
+    if query.status:
+        if query.category and query.status.category is not query.category:
+            return 0
+        return counts.by_status.get(query.status, 0)
+    if query.category:
+        return counts.by_category.get(query.category, 0)
+    return sum(counts.by_category.values())
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     """One line of the append-only audit trail."""
@@ -89,7 +100,9 @@ class Orders(Protocol):
     def live_duplicates(self, order: Order) -> list[Order]: ...
     def add(self, order: Order) -> Order: ...
     def update(self, order: Order) -> None: ...
-    def page(self, query: ListQuery, ctx: StatusContext) -> Page: ...
+    def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
+        """A page of matches; total, when the caller knows it, saves counting again."""
+        ...
     def counts(self, query: ListQuery, ctx: StatusContext) -> Counts: ...
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
@@ -30,10 +30,16 @@ def deadline(cancelled_at: datetime, zone: tzinfo) -> datetime:
     return tz.resolve_imaginary(cancelled_at.astimezone(zone) + WINDOW)
 
 
+def _utc(value: datetime) -> datetime:
+    # Python compares and subtracts datetimes sharing one tzinfo by wall clock, ignoring
+    # offsets and fold; in UTC every instant has one reading.
+    return value.astimezone(timezone.utc)
+
+
 def is_open(cancelled_at: datetime, now: datetime, zone: tzinfo) -> bool:
     """True while a request may still be made for an order cancelled at cancelled_at."""
     _require_aware(now, "now")
-    return now < deadline(cancelled_at, zone)
+    return _utc(now) < _utc(deadline(cancelled_at, zone))
 
 
 def open_since(now: datetime, zone: tzinfo) -> datetime:
@@ -86,13 +92,13 @@ class WindowView:
 def window_view(cancelled_at: datetime, now: datetime, zone: tzinfo) -> WindowView:
     """Deadline, time left and a one-line summary for the card."""
     end = deadline(cancelled_at, zone)
-    open_ = now < end
+    open_ = is_open(cancelled_at, now, zone)
     if open_:
-        left = end - now
+        left = _utc(end) - _utc(now)
         summary = f"requests close on {format_local(end, zone)} ({describe_duration(left)} left)"
     else:
         left = timedelta(0)
-        ago = (now - cancelled_at).days
+        ago = (_utc(now) - _utc(cancelled_at)).days
         summary = (
             f"cancelled {ago} day{'' if ago == 1 else 's'} ago; "
             f"requests closed on {format_local(end, zone)}"

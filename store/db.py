@@ -1,0 +1,77 @@
+"""Engines for SQLite (one instance) and PostgreSQL (several instances), chosen by DATABASE_URL."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_DATABASE_URL = "sqlite:///cancelbot.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def database_url(environ: dict[str, str] | None = None) -> str:
+    """DATABASE_URL, a bare postgresql:// made to use psycopg 3, or the default SQLite file."""
+    url = (environ if environ is not None else os.environ).get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """An engine with the settings this project relies on for its database kind."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)  # type: ignore[arg-type]
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Take transaction control from the driver so that BEGIN, SAVEPOINT and DDL behave.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
+        # waits for other writers instead of failing when it tries to upgrade its lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(engine_or_dialect_name: str) -> bool:
+    return engine_or_dialect_name == "postgresql"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; SQLite gets naive UTC text that sorts correctly."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes must carry a time zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)

@@ -1,0 +1,160 @@
+"""The tables, as SQLAlchemy 2 typed models; enums are kept as their short string values."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.db import UTCDateTime
+
+ACTIVE_JOB_STATES_SQL = "state IN ('awaiting_approval', 'queued', 'running')"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, str: String(64), dict[str, Any]: JSON}
+
+
+class OrderRow(Base):
+    """Active and cancelled orders; a cancelled delivery is a row with cancelled_at set."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packing_no: Mapped[str] = mapped_column(String(32), unique=True)
+    seller_id: Mapped[str]
+    sales_site: Mapped[str] = mapped_column(String(32))
+    sales_order_no: Mapped[str]
+    origin: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(10))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))
+    # derived from origin and cancelled_by on write, so that tabs can be counted from an index
+    category: Mapped[str | None] = mapped_column(String(8))
+    payment_at: Mapped[datetime | None]
+    recipient: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[str] = mapped_column(Text, default="")
+    recovery: Mapped[str] = mapped_column(String(16), default="none")
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    resynced_from: Mapped[str | None] = mapped_column(String(32))
+    created_by_job: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+    __table_args__ = (
+        # tabs and status counts, and the list page ordered by cancellation time
+        Index("ix_orders_category_recovery_cancelled", "category", "recovery", "cancelled_at",
+              "sales_site"),
+        Index("ix_orders_cancelled_at", "cancelled_at", "id"),
+        Index("ix_orders_seller_cancelled", "seller_id", "cancelled_at"),
+        Index("ix_orders_site_cancelled", "sales_site", "cancelled_at"),
+        Index("ix_orders_sales_order", "sales_site", "sales_order_no", "seller_id"),
+    )
+
+
+class SalesOrderRow(Base):
+    """The embedded sales site: sales orders as the marketplaces hold them."""
+
+    __tablename__ = "sales_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sales_site: Mapped[str] = mapped_column(String(32))
+    sales_order_no: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16))
+    payment_at: Mapped[datetime | None]
+    recipient: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("sales_site", "sales_order_no"),)
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(8))
+    requested_by: Mapped[str]
+    requested_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    channel_id: Mapped[str | None]
+    message_ts: Mapped[str | None]
+
+
+class JobRow(Base):
+    """One order's share of a request; the partial unique index is rule 6."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    packing_no: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(20))
+    failure_code: Mapped[str | None] = mapped_column(String(32))
+    failure_detail: Mapped[str] = mapped_column(Text, default="")
+    result_packing_no: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(default=0)
+    prior_recovery: Mapped[str] = mapped_column(String(16), default="none")
+    created_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None]
+    lease_expires_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_jobs_one_active_per_order", "order_id", unique=True,
+              sqlite_where=text(ACTIVE_JOB_STATES_SQL),
+              postgresql_where=text(ACTIVE_JOB_STATES_SQL)),
+        Index("ix_jobs_state_id", "state", "id"),
+        Index("ix_jobs_request", "request_id"),
+        Index("ix_jobs_order", "order_id", "id"),
+    )
+
+
+class AuditRow(Base):
+    """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(32))
+    packing_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxRow(Base):
+    """A thread message waiting to be delivered (or delivered, with when)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None]
+    lease_expires_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),)
+
+
+class PackingSequenceRow(Base):
+    """The last serial handed out per day for generated packing numbers."""
+
+    __tablename__ = "packing_sequences"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int]

@@ -1,0 +1,236 @@
+"""Repositories: the domain ports over one SQLAlchemy session."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.errors import ActiveRequestExists
+from domain.model import Order, OrderState, SalesOrder
+from domain.ports import AuditEvent, Counts, ListQuery, OutboxMessage, Page
+from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request
+from domain.status import StatusContext
+from store import listing
+from store.mapping import (
+    audit_values,
+    job_values,
+    order_values,
+    request_values,
+    to_audit,
+    to_job,
+    to_order,
+    to_request,
+    to_sales_order,
+)
+from store.models import (
+    AuditRow,
+    JobRow,
+    OrderRow,
+    OutboxRow,
+    PackingSequenceRow,
+    RequestRow,
+    SalesOrderRow,
+)
+
+
+class SqlOrders:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _one(self, *where: object) -> Order | None:
+        row = self.session.scalars(select(OrderRow).where(*where)).first()  # type: ignore[arg-type]
+        return to_order(row) if row else None
+
+    def get(self, packing_no: str) -> Order | None:
+        return self._one(OrderRow.packing_no == packing_no)
+
+    def get_by_id(self, order_id: int) -> Order | None:
+        return self._one(OrderRow.id == order_id)
+
+    def created_by_job(self, job_id: int) -> Order | None:
+        return self._one(OrderRow.created_by_job == job_id)
+
+    def live_duplicates(self, order: Order) -> list[Order]:
+        rows = self.session.scalars(
+            select(OrderRow).where(
+                OrderRow.sales_site == order.sales_site,
+                OrderRow.sales_order_no == order.sales_order_no,
+                OrderRow.seller_id == order.seller_id,
+                OrderRow.state == OrderState.ACTIVE.value,
+                OrderRow.packing_no != order.packing_no,
+            )
+        )
+        return [to_order(r) for r in rows]
+
+    def add(self, order: Order) -> Order:
+        row = OrderRow(**order_values(order))
+        self.session.add(row)
+        self.session.flush()
+        return to_order(row)
+
+    def update(self, order: Order) -> None:
+        self.session.execute(
+            update(OrderRow).where(OrderRow.id == order.id).values(**order_values(order))
+        )
+
+    def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
+        return listing.page(self.session, query, ctx, total)
+
+    def counts(self, query: ListQuery, ctx: StatusContext) -> Counts:
+        return listing.counts(self.session, query, ctx)
+
+
+class SqlRequests:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, request: Request) -> Request:
+        row = RequestRow(**request_values(request))
+        self.session.add(row)
+        self.session.flush()
+        return to_request(row)
+
+    def get(self, request_id: int) -> Request | None:
+        row = self.session.get(RequestRow, request_id, populate_existing=True)
+        return to_request(row) if row else None
+
+    def decide(self, request: Request) -> bool:
+        result = self.session.execute(
+            update(RequestRow)
+            .where(RequestRow.id == request.id, RequestRow.decision == Decision.PENDING.value)
+            .values(**request_values(request))
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def update(self, request: Request) -> None:
+        self.session.execute(
+            update(RequestRow).where(RequestRow.id == request.id).values(**request_values(request))
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlJobs:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, job: Job) -> Job:
+        row = JobRow(**job_values(job))
+        try:
+            # a savepoint, so that losing the race leaves the rest of the transaction usable
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as exc:
+            if not self._has_active(job.order_id):
+                raise
+            raise ActiveRequestExists(job.packing_no) from exc
+        return to_job(row)
+
+    def _has_active(self, order_id: int) -> bool:
+        states = [s.value for s in ACTIVE_JOB_STATES]
+        return bool(self.session.scalar(
+            select(exists().where(JobRow.order_id == order_id, JobRow.state.in_(states)))
+        ))
+
+    def get(self, job_id: int) -> Job | None:
+        row = self.session.get(JobRow, job_id, populate_existing=True)
+        return to_job(row) if row else None
+
+    def _many(self, *where: object, limit: int | None = None) -> list[Job]:
+        stmt = select(JobRow).where(*where).order_by(JobRow.id).limit(limit)  # type: ignore[arg-type]
+        return [to_job(r) for r in self.session.scalars(stmt)]
+
+    def for_request(self, request_id: int) -> list[Job]:
+        return self._many(JobRow.request_id == request_id)
+
+    def for_order(self, order_id: int) -> list[Job]:
+        return self._many(JobRow.order_id == order_id)
+
+    def in_states(self, states: tuple[JobState, ...], limit: int = 100) -> list[Job]:
+        return self._many(JobRow.state.in_([s.value for s in states]), limit=limit)
+
+    def update(self, job: Job) -> None:
+        self.session.execute(
+            update(JobRow).where(JobRow.id == job.id).values(**job_values(job))
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlAudit:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, event: AuditEvent) -> None:
+        self.session.execute(insert(AuditRow).values(**audit_values(event)))
+
+    def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]:
+        rows = self.session.scalars(
+            select(AuditRow).where(AuditRow.packing_no.in_(packing_nos)).order_by(AuditRow.id)
+        )
+        return [to_audit(r) for r in rows]
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        row = OutboxRow(request_id=message.request_id, kind=message.kind,
+                        payload=message.payload, created_at=message.created_at)
+        self.session.add(row)
+        self.session.flush()
+        return OutboxMessage(row.request_id, row.kind, row.payload, row.created_at, row.id)
+
+
+PACKING_PREFIX = "QSP"
+
+
+class SqlPackingNumbers:
+    """QSP + yymmdd + a daily serial from an upserted counter row, skipping numbers in use."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _next_serial(self, day: str) -> int:
+        dialect = self.session.get_bind().dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        table = PackingSequenceRow.__table__
+        stmt = module.insert(table).values(day=day, last=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.day], set_={"last": table.c.last + 1}
+        ).returning(table.c.last)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def allocate(self, now: datetime) -> str:
+        day = now.strftime("%y%m%d")
+        while True:
+            candidate = f"{PACKING_PREFIX}{day}{self._next_serial(day):04d}"
+            taken = self.session.scalar(
+                select(exists().where(OrderRow.packing_no == candidate))
+            )
+            if not taken:
+                return candidate
+
+
+class EmbeddedSalesSite:
+    """The sales site kept in our own database, loaded by `cancelbot import sales-orders`."""
+
+    def __init__(self, session_factory, sites_not_ready: frozenset[str] = frozenset()) -> None:  # type: ignore[no-untyped-def]
+        self.session_factory = session_factory
+        self._not_ready = frozenset(s.lower() for s in sites_not_ready)
+
+    def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
+        with self.session_factory() as session:
+            row = session.scalars(
+                select(SalesOrderRow).where(
+                    SalesOrderRow.sales_site == sales_site,
+                    SalesOrderRow.sales_order_no == sales_order_no,
+                )
+            ).first()
+            return to_sales_order(row) if row else None
+
+    def sites_not_ready(self) -> frozenset[str]:
+        return self._not_ready
