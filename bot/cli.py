@@ -1,0 +1,36 @@
+"""The `cancelbot` command line: each sub-command lives in a module of bot/commands/."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from bot.commands import database, importing, inspect
+
+COMMAND_MODULES = (database, importing, inspect)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cancelbot",
+        description="Cancelled deliveries for Smartship seller support: look up, list, resync, restore.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""`cancelbot db upgrade`: bring the database to the newest schema."""
+from __future__ import annotations
+
+import argparse
+
+from bot.config import Settings
+from store.db import make_engine
+from store.migrate import current_revision, upgrade
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    db = commands.add_parser("db", help="database maintenance")
+    sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = sub.add_parser("upgrade", help="migrate the database (DATABASE_URL) to the newest schema")
+    up.set_defaults(run=run_upgrade)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"database already at {after}")
+    else:
+        print(f"database upgraded from {before or 'empty'} to {after}")
+    return 0

@@ -1,0 +1,78 @@
+"""Settings read once from the environment; nothing else in the project reads os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from typing import Mapping
+
+from domain.status import StatusContext
+from domain.window import DEFAULT_TIMEZONE, business_tz
+from store.db import database_url
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _words(value: str | None) -> frozenset[str]:
+    """A comma- or space-separated list, as a set of stripped words."""
+    return frozenset(w for w in (value or "").replace(",", " ").split() if w)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone_name: str = DEFAULT_TIMEZONE
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    approvers: frozenset[str] = field(default_factory=frozenset)
+    approval_channel: str | None = None
+    allow_self_approval: bool = False
+    poll_seconds: float = 5.0
+    sales_site_api_url: str | None = None
+    sites_not_ready: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from the environment (DESIGN.md's contract names), checked."""
+        env = dict(os.environ if environ is None else environ)
+        try:
+            poll = float(env.get("CANCELBOT_POLL_SECONDS") or 5)
+        except ValueError:
+            raise ConfigError("CANCELBOT_POLL_SECONDS must be a number of seconds") from None
+        settings = cls(
+            database_url=database_url(env),
+            timezone_name=env.get("CANCELBOT_TIMEZONE") or DEFAULT_TIMEZONE,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            approvers=_words(env.get("CANCELBOT_APPROVERS")),
+            approval_channel=env.get("CANCELBOT_APPROVAL_CHANNEL") or None,
+            allow_self_approval=(env.get("CANCELBOT_ALLOW_SELF_APPROVAL") or "").lower()
+            in TRUE_WORDS,
+            poll_seconds=poll,
+            sales_site_api_url=env.get("SALES_SITE_API_URL") or None,
+            sites_not_ready=frozenset(w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
+        )
+        settings.zone  # fail early on an unknown time zone
+        return settings
+
+    @property
+    def zone(self) -> tzinfo:
+        try:
+            return business_tz(self.timezone_name)
+        except ValueError:
+            raise ConfigError(
+                f"CANCELBOT_TIMEZONE={self.timezone_name!r} is not a time zone; "
+                "use an IANA name such as Asia/Seoul"
+            ) from None
+
+    def status_context(self, now: datetime | None = None) -> StatusContext:
+        """The clock, zone and not-ready sites the use cases need, at now (default: the clock)."""
+        return StatusContext(now or datetime.now(timezone.utc), self.zone, self.sites_not_ready)

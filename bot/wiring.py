@@ -1,0 +1,30 @@
+"""Builds the store pieces from settings: engine, unit-of-work factory, sales-site adapter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from domain.ports import SalesSite
+from store.db import make_engine
+from store.repositories import EmbeddedSalesSite
+from store.uow import SqlUnitOfWork, session_factory, uow_factory
+
+
+@dataclass
+class Store:
+    engine: Engine
+    uow: Callable[[], SqlUnitOfWork]
+    sales_site: SalesSite
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings) -> Store:
+    """The database named by settings, with the embedded sales site on it."""
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    return Store(engine, uow_factory(sessions), EmbeddedSalesSite(sessions, settings.sites_not_ready))
