@@ -1,0 +1,260 @@
+"""An in-memory unit of work and sales site for the domain's use cases, plus order builders.
+
+Changes live in a working copy until commit(); rollback() (and leaving a `with` block) goes back
+to the last committed state, as a database transaction would.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+
+from domain.errors import ActiveRequestExists, SalesSiteUnavailable
+from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrder, Stage
+from domain.ports import AuditEvent, Counts, Listed, ListQuery, OutboxMessage, Page
+from domain.requests import Decision, Job, JobState, Request
+from domain.status import StatusContext, status_of
+from domain.window import business_tz
+
+SEOUL = business_tz("Asia/Seoul")
+KST = timezone(timedelta(hours=9))
+CANCELLED_AT = datetime(2026, 11, 6, 14, 3, tzinfo=KST)  # requests close 2026-11-20 14:03 KST
+
+
+def ctx(now: datetime, not_ready: tuple[str, ...] = ()) -> StatusContext:
+    return StatusContext(now=now, zone=SEOUL, sites_not_ready=frozenset(not_ready))
+
+
+def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: object) -> Order:
+    """A cancelled delivery; cancelled by the seller unless cancelled_by says otherwise."""
+    fields: dict[str, object] = dict(
+        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
+        sales_order_no=f"SO-{packing_no}", origin=origin, state=OrderState.CANCELLED,
+        cancelled_at=CANCELLED_AT, cancelled_by=CancelledBy.SELLER,
+        payment_at=CANCELLED_AT - timedelta(hours=2), recipient="Kim Minji", items="1x mug",
+    )
+    fields.update(changes)
+    return Order(**fields)  # type: ignore[arg-type]
+
+
+def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> Order:
+    fields: dict[str, object] = dict(
+        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
+        sales_order_no=f"SO-{packing_no}", origin=Origin.API, state=OrderState.ACTIVE,
+        stage=stage,
+    )
+    fields.update(changes)
+    return Order(**fields)  # type: ignore[arg-type]
+
+
+@dataclass
+class _State:
+    orders: dict[int, Order] = field(default_factory=dict)
+    requests: dict[int, Request] = field(default_factory=dict)
+    jobs: dict[int, Job] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    next_id: int = 1
+
+    def copy(self) -> "_State":
+        return _State(dict(self.orders), dict(self.requests), dict(self.jobs),
+                      list(self.audit), list(self.outbox), self.next_id)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class _Repo:
+    def __init__(self, uow: "FakeUnitOfWork") -> None:
+        self._uow = uow
+
+    @property
+    def _s(self) -> _State:
+        return self._uow.state
+
+
+class FakeOrders(_Repo):
+    def get(self, packing_no: str) -> Order | None:
+        return next((o for o in self._s.orders.values() if o.packing_no == packing_no), None)
+
+    def get_by_id(self, order_id: int) -> Order | None:
+        return self._s.orders.get(order_id)
+
+    def created_by_job(self, job_id: int) -> Order | None:
+        return next((o for o in self._s.orders.values() if o.created_by_job == job_id), None)
+
+    def live_duplicates(self, order: Order) -> list[Order]:
+        return [o for o in self._s.orders.values()
+                if o.state is OrderState.ACTIVE and o.packing_no != order.packing_no
+                and (o.seller_id, o.sales_site, o.sales_order_no)
+                == (order.seller_id, order.sales_site, order.sales_order_no)]
+
+    def add(self, order: Order) -> Order:
+        if self.get(order.packing_no) is not None:
+            raise ValueError(f"packing number {order.packing_no} exists")  # a unique index
+        stored = replace(order, id=self._s.new_id())
+        self._s.orders[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def update(self, order: Order) -> None:
+        if order.id not in self._s.orders:
+            raise KeyError(order.id)
+        self._s.orders[order.id] = order
+
+    def _matching(self, query: ListQuery, ctx: StatusContext, by_category: bool = True,
+                  by_status: bool = True) -> list[Listed]:
+        found = []
+        for o in self._s.orders.values():
+            if not o.is_cancelled_delivery:
+                continue
+            listed = Listed(o, status_of(o, ctx))
+            if ((query.seller and o.seller_id != query.seller)
+                    or (query.site and o.sales_site != query.site)
+                    or (query.date_from and o.cancelled_at < query.date_from)  # type: ignore[operator]
+                    or (query.date_to and o.cancelled_at >= query.date_to)  # type: ignore[operator]
+                    or (by_category and query.category and o.category is not query.category)
+                    or (by_status and query.status and listed.status is not query.status)):
+                continue
+            found.append(listed)
+        return sorted(found, key=lambda x: (x.order.cancelled_at, x.order.packing_no), reverse=True)
+
+    def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
+        found = self._matching(query, ctx)
+        start = query.page * query.page_size
+        return Page(found[start:start + query.page_size], len(found), query.page, query.page_size)
+
+    def counts(self, query: ListQuery, ctx: StatusContext) -> Counts:
+        by_category: dict = {}
+        for x in self._matching(query, ctx, by_category=False, by_status=False):
+            by_category[x.order.category] = by_category.get(x.order.category, 0) + 1
+        by_status: dict = {}
+        for x in self._matching(query, ctx, by_status=False):
+            by_status[x.status] = by_status.get(x.status, 0) + 1
+        return Counts(by_category, by_status)
+
+
+class FakeRequests(_Repo):
+    def add(self, request: Request) -> Request:
+        stored = replace(request, id=self._s.new_id())
+        self._s.requests[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def get(self, request_id: int) -> Request | None:
+        return self._s.requests.get(request_id)
+
+    def decide(self, request: Request) -> bool:
+        if self._s.requests[request.id].decision is not Decision.PENDING:  # type: ignore[index]
+            return False
+        self._s.requests[request.id] = request  # type: ignore[index]
+        return True
+
+    def update(self, request: Request) -> None:
+        self._s.requests[request.id] = request  # type: ignore[index]
+
+
+class FakeJobs(_Repo):
+    def add(self, job: Job) -> Job:
+        for other in self.for_order(job.order_id):
+            if other.state.active:  # the partial unique index of the real store
+                raise ActiveRequestExists(job.packing_no, other.request_id)
+        stored = replace(job, id=self._s.new_id())
+        self._s.jobs[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def get(self, job_id: int) -> Job | None:
+        return self._s.jobs.get(job_id)
+
+    def for_request(self, request_id: int) -> list[Job]:
+        return [j for j in self._s.jobs.values() if j.request_id == request_id]
+
+    def for_order(self, order_id: int) -> list[Job]:
+        return [j for j in self._s.jobs.values() if j.order_id == order_id]
+
+    def in_states(self, states: tuple[JobState, ...], limit: int = 100) -> list[Job]:
+        return [j for j in self._s.jobs.values() if j.state in states][:limit]
+
+    def update(self, job: Job) -> None:
+        if job.id not in self._s.jobs:
+            raise KeyError(job.id)
+        self._s.jobs[job.id] = job  # type: ignore[index]
+
+
+class FakeAudit(_Repo):
+    def record(self, event: AuditEvent) -> None:
+        self._s.audit.append(event)
+
+    def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]:
+        return [e for e in self._s.audit if e.packing_no in packing_nos]
+
+
+class FakeOutbox(_Repo):
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        stored = replace(message, id=self._s.new_id())
+        self._s.outbox.append(stored)
+        return stored
+
+
+class FakePackingNumbers(_Repo):
+    """Like a database sequence: numbers handed out are not given back by a rollback."""
+
+    def __init__(self, uow: "FakeUnitOfWork") -> None:
+        super().__init__(uow)
+        self.allocated: list[str] = []
+
+    def allocate(self, now: datetime) -> str:
+        while True:
+            number = f"RSY{now:%y%m%d}{len(self.allocated) + 1:04d}"
+            self.allocated.append(number)
+            if self._uow.orders.get(number) is None:
+                return number
+
+
+class FakeUnitOfWork:
+    def __init__(self, *orders: Order) -> None:
+        self.state = _State()
+        self._committed = _State()
+        self.orders = FakeOrders(self)
+        self.requests = FakeRequests(self)
+        self.jobs = FakeJobs(self)
+        self.audit = FakeAudit(self)
+        self.outbox = FakeOutbox(self)
+        self.packing_numbers = FakePackingNumbers(self)
+        for order in orders:
+            self.orders.add(order)
+        self.commit()
+        self.commits = 0
+
+    def __enter__(self) -> "FakeUnitOfWork":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()  # whatever was not committed is lost
+
+    def commit(self) -> None:
+        self._committed = self.state.copy()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.state = self._committed.copy()
+
+    @property
+    def committed(self) -> _State:
+        return self._committed
+
+
+class FakeSalesSite:
+    def __init__(self, *orders: SalesOrder, not_ready: tuple[str, ...] = (),
+                 unavailable: bool = False) -> None:
+        self.orders = {(o.sales_site, o.sales_order_no): o for o in orders}
+        self.not_ready = set(not_ready)
+        self.unavailable = unavailable  # every fetch raises SalesSiteUnavailable
+        self.fetched: list[tuple[str, str]] = []
+
+    def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
+        self.fetched.append((sales_site, sales_order_no))
+        if self.unavailable:
+            raise SalesSiteUnavailable("503 Service Unavailable")
+        return self.orders.get((sales_site, sales_order_no))
+
+    def sites_not_ready(self) -> frozenset[str]:
+        return frozenset(self.not_ready)
