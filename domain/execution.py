@@ -7,7 +7,7 @@ from typing import Callable
 from domain import rules
 from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Order, SalesOrder
+from domain.model import Action, Order, Recovery, SalesOrder
 from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
 from domain.requests import Job, JobState, recovery_for
 from domain.status import Phase, Status, StatusContext
@@ -88,7 +88,11 @@ def _apply(
         return rules.restore(order, uow.orders.live_duplicates(order))
     made = uow.orders.created_by_job(job.id)  # type: ignore[arg-type]
     if made is not None:  # this job already resynced the order: never a second number
-        return rules.Outcome(cancelled=replace(order, superseded_by=made.packing_no), created=made)
+        done = replace(order, superseded_by=made.packing_no, recovery=Recovery.DONE)
+        return rules.Outcome(cancelled=done, created=made)
+    failure = rules.resync_failure(order, sales_order, ctx.zone)
+    if failure:  # fail before taking a packing number, so failures leave no gaps
+        return rules.Outcome(failure)
     new_no = uow.packing_numbers.allocate(ctx.now.astimezone(ctx.zone))
     return rules.resync(order, sales_order, new_no, ctx.zone)
 

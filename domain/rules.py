@@ -96,17 +96,23 @@ def precheck(order: Order, ctx: StatusContext) -> Failure | None:
     return None
 
 
+def resync_failure(order: Order, sales_order: SalesOrder | None, zone: tzinfo) -> Failure | None:
+    """Why the sales order cannot be resynced (rule 2), or None when it can."""
+    if sales_order is None or sales_order.status is SalesOrderStatus.MISSING:
+        hint = date_mismatch_warning(order, zone)
+        detail = "likely cause: cancellation and payment fall on different days" if hint else ""
+        return Failure(FailureCode.SALES_ORDER_NOT_FOUND, detail)
+    code = _SALES_STATUS_FAILURES.get(sales_order.status)
+    return Failure(code) if code else None
+
+
 def resync(
     order: Order, sales_order: SalesOrder | None, new_packing_no: str, zone: tzinfo
 ) -> Outcome:
     """Rule 2: re-import the sales order as a new order; the old packing number is superseded."""
-    if sales_order is None or sales_order.status is SalesOrderStatus.MISSING:
-        hint = date_mismatch_warning(order, zone)
-        detail = "likely cause: cancellation and payment fall on different days" if hint else ""
-        return Outcome(Failure(FailureCode.SALES_ORDER_NOT_FOUND, detail))
-    code = _SALES_STATUS_FAILURES.get(sales_order.status)
-    if code:
-        return Outcome(Failure(code))
+    failure = resync_failure(order, sales_order, zone)
+    if failure or sales_order is None:
+        return Outcome(failure)
     created = Order(
         packing_no=new_packing_no,
         seller_id=order.seller_id,

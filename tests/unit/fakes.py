@@ -9,11 +9,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from domain.errors import ActiveRequestExists, SalesSiteUnavailable
-from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrder, Stage
+from domain.execution import run_job
+from domain.model import (
+    Action, CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage,
+)
 from domain.ports import AuditEvent, Counts, Listed, ListQuery, OutboxMessage, Page
 from domain.requests import Decision, Job, JobState, Request
 from domain.status import StatusContext, status_of
 from domain.window import business_tz
+from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
 
 SEOUL = business_tz("Asia/Seoul")
 KST = timezone(timedelta(hours=9))
@@ -108,10 +112,11 @@ class FakeOrders(_Repo):
             if not o.is_cancelled_delivery:
                 continue
             listed = Listed(o, status_of(o, ctx))
+            at: datetime = o.cancelled_at  # type: ignore[assignment]
             if ((query.seller and o.seller_id != query.seller)
                     or (query.site and o.sales_site != query.site)
-                    or (query.date_from and o.cancelled_at < query.date_from)  # type: ignore[operator]
-                    or (query.date_to and o.cancelled_at >= query.date_to)  # type: ignore[operator]
+                    or (query.date_from and at < query.date_from)
+                    or (query.date_to and at >= query.date_to)
                     or (by_category and query.category and o.category is not query.category)
                     or (by_status and query.status and listed.status is not query.status)):
                 continue
@@ -213,6 +218,7 @@ class FakeUnitOfWork:
     def __init__(self, *orders: Order) -> None:
         self.state = _State()
         self._committed = _State()
+        self.commits = 0
         self.orders = FakeOrders(self)
         self.requests = FakeRequests(self)
         self.jobs = FakeJobs(self)
@@ -258,3 +264,53 @@ class FakeSalesSite:
 
     def sites_not_ready(self) -> frozenset[str]:
         return frozenset(self.not_ready)
+
+
+# A small scenario shared by the use-case tests: four orders, one sales order, two approvers.
+API_NO, EXCEL_NO = "QSP2611060001", "ACC000001"
+ACTIVE_NO, SITE_NO = "QSP2611060002", "QSP2611060003"
+T_SUBMIT = CANCELLED_AT + timedelta(days=1)
+T_DECIDE = T_SUBMIT + timedelta(hours=1)
+T_RUN = T_DECIDE + timedelta(minutes=1)
+POLICY = ApprovalPolicy(is_approver=lambda user: user in {"U_APPROVER", "U_LEAD"})
+
+
+def seeded_uow(*extra: Order) -> FakeUnitOfWork:
+    return FakeUnitOfWork(
+        cancelled(API_NO),
+        cancelled(EXCEL_NO, origin=Origin.EXCEL, sales_site="interpark"),
+        active(ACTIVE_NO, Stage.WAYBILL),
+        cancelled(SITE_NO, cancelled_by=CancelledBy.SALES_SITE),
+        *extra,
+    )
+
+
+def site(status: SalesOrderStatus | None = SalesOrderStatus.VALID, **kwargs) -> FakeSalesSite:
+    """The sales site holding API_NO's sales order in status (no row at all for None)."""
+    rows = [SalesOrder("tmon", f"SO-{API_NO}", status)] if status else []
+    return FakeSalesSite(*rows, **kwargs)
+
+
+def submit(uow, packing_no: str, action=Action.RESYNC, by="U_REQ", at=T_SUBMIT) -> Submitted:
+    with uow:
+        return submit_request(uow, [packing_no], action, by, " seller asked ", ctx(at))
+
+
+def approve_as(uow, request_id: int, by="U_APPROVER", policy=POLICY) -> Submitted:
+    with uow:
+        return approve(uow, request_id, by, T_DECIDE, policy)
+
+
+def reject_as(uow, request_id: int, by="U_APPROVER", policy=POLICY) -> Submitted:
+    with uow:
+        return reject(uow, request_id, by, " wrong order ", T_DECIDE, policy)
+
+
+def run(uow, job_id: int, sales_site: FakeSalesSite, at=T_RUN):
+    return run_job(lambda: uow, sales_site, job_id, ctx(at, tuple(sales_site.not_ready)))
+
+
+def approved_job(uow, packing_no: str = API_NO, action=Action.RESYNC) -> int:
+    submitted = submit(uow, packing_no, action)
+    approve_as(uow, submitted.request.id)
+    return submitted.jobs[0].id  # type: ignore[return-value]

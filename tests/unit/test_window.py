@@ -14,6 +14,18 @@ NEW_YORK = window.business_tz("America/New_York")
 DEADLINE_KST = datetime(2026, 11, 20, 14, 3, tzinfo=KST)
 
 
+def ny(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=NEW_YORK)
+
+
+def utc(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=UTC)
+
+
+def kst(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=KST)
+
+
 @pytest.mark.parametrize("offset", [KST, UTC, EST], ids=["kst", "utc", "minus5"])
 def test_deadline_is_fourteen_wall_clock_days_after_cancellation_in_seoul(offset):
     end = window.deadline(CANCELLED_AT.astimezone(offset), SEOUL)
@@ -46,16 +58,18 @@ def test_request_window_is_open_until_fourteen_days(elapsed, expected_open, offs
     "cancelled_at, real_elapsed, expected_open",
     [
         # clocks spring forward on 2026-03-08: 14 wall-clock days are 13 days 23 hours long
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), timedelta(days=13, hours=22, minutes=59), True),
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), timedelta(days=13, hours=23), False),
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), timedelta(days=13, hours=23, minutes=30), False),
+        (ny(2026, 3, 1, 12, 0), timedelta(days=13, hours=22, minutes=59), True),
+        (ny(2026, 3, 1, 12, 0), timedelta(days=13, hours=23), False),
+        (ny(2026, 3, 1, 12, 0), timedelta(days=13, hours=23, minutes=30), False),
         # clocks fall back on 2026-11-01: 14 wall-clock days are 14 days 1 hour long
-        (datetime(2026, 10, 25, 12, 0, tzinfo=NEW_YORK), timedelta(days=14), True),
-        (datetime(2026, 10, 25, 12, 0, tzinfo=NEW_YORK), timedelta(days=14, minutes=59), True),
-        (datetime(2026, 10, 25, 12, 0, tzinfo=NEW_YORK), timedelta(days=14, hours=1), False),
+        (ny(2026, 10, 25, 12, 0), timedelta(days=14), True),
+        (ny(2026, 10, 25, 12, 0), timedelta(days=14, minutes=59), True),
+        (ny(2026, 10, 25, 12, 0), timedelta(days=14, hours=1), False),
     ],
 )
-def test_window_across_a_dst_change_counts_wall_clock_days(cancelled_at, real_elapsed, expected_open):
+def test_window_across_a_dst_change_counts_wall_clock_days(
+    cancelled_at, real_elapsed, expected_open
+):
     now = cancelled_at.astimezone(UTC) + real_elapsed
     assert window.is_open(cancelled_at, now, NEW_YORK) is expected_open
     end = window.deadline(cancelled_at, NEW_YORK)
@@ -66,10 +80,10 @@ def test_window_across_a_dst_change_counts_wall_clock_days(cancelled_at, real_el
     "cancelled_at, now_utc",
     [
         # deadline 2026-11-01 01:30 EDT (05:30Z); 06:10Z reads 01:10 EST, after the deadline
-        (datetime(2026, 10, 18, 1, 30, tzinfo=NEW_YORK), datetime(2026, 11, 1, 6, 10, tzinfo=UTC)),
-        (datetime(2026, 10, 18, 1, 30, tzinfo=NEW_YORK), datetime(2026, 11, 1, 5, 10, tzinfo=UTC)),
+        (ny(2026, 10, 18, 1, 30), utc(2026, 11, 1, 6, 10)),
+        (ny(2026, 10, 18, 1, 30), utc(2026, 11, 1, 5, 10)),
         # deadline 2026-03-15 12:00 EDT; a week before, the clocks have not changed yet
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), datetime(2026, 3, 7, 17, 0, tzinfo=UTC)),
+        (ny(2026, 3, 1, 12, 0), utc(2026, 3, 7, 17, 0)),
     ],
 )
 def test_window_gives_one_answer_whatever_zone_now_is_given_in(cancelled_at, now_utc):
@@ -81,8 +95,8 @@ def test_window_gives_one_answer_whatever_zone_now_is_given_in(cancelled_at, now
 
 
 def test_time_left_across_spring_forward_is_real_time():
-    view = window.window_view(datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK),
-                              datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK), NEW_YORK)
+    view = window.window_view(ny(2026, 3, 1, 12, 0),
+                              ny(2026, 3, 7, 12, 0), NEW_YORK)
     assert view.time_left == timedelta(days=7, hours=23)
     assert view.summary == "requests close on 2026-03-15 12:00 EDT (7 days 23 hours left)"
 
@@ -121,10 +135,10 @@ def test_unknown_time_zone_name_is_refused():
         (CANCELLED_AT, (CANCELLED_AT + timedelta(days=14)).astimezone(EST), SEOUL),
         (CANCELLED_AT.astimezone(UTC), CANCELLED_AT + timedelta(days=20), SEOUL),
         (CANCELLED_AT, CANCELLED_AT, SEOUL),
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), datetime(2026, 3, 15, 16, 0, tzinfo=UTC), NEW_YORK),
-        (datetime(2026, 3, 1, 12, 0, tzinfo=NEW_YORK), datetime(2026, 3, 15, 15, 59, tzinfo=UTC), NEW_YORK),
-        (datetime(2026, 10, 25, 12, 0, tzinfo=NEW_YORK), datetime(2026, 11, 8, 16, 30, tzinfo=UTC), NEW_YORK),
-        (datetime(2026, 10, 25, 12, 0, tzinfo=NEW_YORK), datetime(2026, 11, 8, 17, 0, tzinfo=UTC), NEW_YORK),
+        (ny(2026, 3, 1, 12, 0), utc(2026, 3, 15, 16, 0), NEW_YORK),
+        (ny(2026, 3, 1, 12, 0), utc(2026, 3, 15, 15, 59), NEW_YORK),
+        (ny(2026, 10, 25, 12, 0), utc(2026, 11, 8, 16, 30), NEW_YORK),
+        (ny(2026, 10, 25, 12, 0), utc(2026, 11, 8, 17, 0), NEW_YORK),
     ],
 )
 def test_open_since_lists_exactly_the_orders_whose_window_is_open(cancelled_at, now, zone):
@@ -134,18 +148,20 @@ def test_open_since_lists_exactly_the_orders_whose_window_is_open(cancelled_at, 
 @pytest.mark.parametrize(
     "now, summary, time_left",
     [
-        (datetime(2026, 11, 12, 9, 3, tzinfo=KST),
-         "requests close on 2026-11-20 14:03 KST (8 days 5 hours left)", timedelta(days=8, hours=5)),
-        (datetime(2026, 11, 12, 0, 3, tzinfo=UTC),
-         "requests close on 2026-11-20 14:03 KST (8 days 5 hours left)", timedelta(days=8, hours=5)),
-        (datetime(2026, 11, 20, 12, 0, tzinfo=KST),
+        (kst(2026, 11, 12, 9, 3),
+         "requests close on 2026-11-20 14:03 KST (8 days 5 hours left)",
+         timedelta(days=8, hours=5)),
+        (utc(2026, 11, 12, 0, 3),
+         "requests close on 2026-11-20 14:03 KST (8 days 5 hours left)",
+         timedelta(days=8, hours=5)),
+        (kst(2026, 11, 20, 12, 0),
          "requests close on 2026-11-20 14:03 KST (2 hours 3 minutes left)",
          timedelta(hours=2, minutes=3)),
-        (datetime(2026, 11, 20, 14, 2, 30, tzinfo=KST),
+        (kst(2026, 11, 20, 14, 2, 30),
          "requests close on 2026-11-20 14:03 KST (less than a minute left)", timedelta(seconds=30)),
-        (datetime(2026, 11, 22, 15, 0, tzinfo=KST),
+        (kst(2026, 11, 22, 15, 0),
          "cancelled 16 days ago; requests closed on 2026-11-20 14:03 KST", timedelta(0)),
-        (datetime(2026, 11, 20, 14, 3, tzinfo=KST),
+        (kst(2026, 11, 20, 14, 3),
          "cancelled 14 days ago; requests closed on 2026-11-20 14:03 KST", timedelta(0)),
     ],
 )
@@ -180,10 +196,10 @@ def test_durations_read_as_days_hours_minutes(delta, text):
 @pytest.mark.parametrize(
     "a, b, same",
     [
-        (datetime(2026, 11, 10, 23, 59, tzinfo=KST), datetime(2026, 11, 11, 0, 1, tzinfo=KST), False),
-        (datetime(2026, 11, 10, 15, 30, tzinfo=UTC), datetime(2026, 11, 11, 10, 0, tzinfo=KST), True),
-        (datetime(2026, 11, 10, 14, 59, tzinfo=UTC), datetime(2026, 11, 10, 15, 1, tzinfo=UTC), False),
-        (datetime(2026, 11, 10, 10, 0, tzinfo=EST), datetime(2026, 11, 11, 9, 0, tzinfo=KST), True),
+        (kst(2026, 11, 10, 23, 59), kst(2026, 11, 11, 0, 1), False),
+        (utc(2026, 11, 10, 15, 30), kst(2026, 11, 11, 10, 0), True),
+        (utc(2026, 11, 10, 14, 59), utc(2026, 11, 10, 15, 1), False),
+        (datetime(2026, 11, 10, 10, 0, tzinfo=EST), kst(2026, 11, 11, 9, 0), True),
     ],
 )
 def test_same_business_day_uses_seoul_calendar(a, b, same):
