@@ -30,6 +30,7 @@ def order_values(order: Order) -> dict[str, Any]:
     values = {name: getattr(order, name) for name in ORDER_FIELDS}
     category = order.category
     values.update(
+        sales_site=order.sales_site.lower(),  # lists match not-ready sites in lower case
         origin=order.origin.value,
         state=order.state.value,
         stage=order.stage.value if order.stage else None,

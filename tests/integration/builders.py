@@ -1,0 +1,95 @@
+"""Orders, contexts and database helpers shared by the integration tests.
+
+Every test uses the fixed NOW below, never the real clock.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrderStatus, Stage
+from domain.status import StatusContext
+from domain.window import business_tz
+from store.db import make_engine
+from store.models import JobRow, SalesOrderRow
+from store.uow import SqlUnitOfWork, session_factory, uow_factory
+
+SEOUL = business_tz("Asia/Seoul")
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SEOUL)
+CANCELLED_AT = NOW - timedelta(days=3)  # window open, closes 2026-12-06 10:00 KST
+
+
+def ctx(now: datetime = NOW, not_ready: tuple[str, ...] = ()) -> StatusContext:
+    return StatusContext(now=now, zone=SEOUL, sites_not_ready=frozenset(not_ready))
+
+
+def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: object) -> Order:
+    """A cancelled delivery, cancelled by the seller unless cancelled_by says otherwise."""
+    fields: dict[str, object] = dict(
+        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
+        sales_order_no=f"SO-{packing_no}", origin=origin, state=OrderState.CANCELLED,
+        cancelled_at=CANCELLED_AT, cancelled_by=CancelledBy.SELLER,
+        payment_at=CANCELLED_AT - timedelta(hours=2), recipient="Kim Minji", items="1x mug",
+    )
+    fields.update(changes)
+    return Order(**fields)  # type: ignore[arg-type]
+
+
+def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> Order:
+    """An order still in Order Management."""
+    fields: dict[str, object] = dict(
+        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
+        sales_order_no=f"SO-{packing_no}", origin=Origin.API, state=OrderState.ACTIVE,
+        stage=stage,
+    )
+    fields.update(changes)
+    return Order(**fields)  # type: ignore[arg-type]
+
+
+def add_orders(uow: Callable[[], SqlUnitOfWork], *orders: Order) -> list[Order]:
+    """Insert orders in one committed unit of work; returns them with their ids."""
+    with uow() as u:
+        stored = [u.orders.add(o) for o in orders]
+        u.commit()
+    return stored
+
+
+def sales_order_row(order: Order, status: SalesOrderStatus = SalesOrderStatus.VALID,
+                    **changes: object) -> SalesOrderRow:
+    """The embedded sales site's row for an order."""
+    fields: dict[str, object] = dict(
+        sales_site=order.sales_site, sales_order_no=order.sales_order_no, status=status.value,
+        payment_at=order.payment_at, recipient=order.recipient, items=order.items,
+        updated_at=order.cancelled_at,
+    )
+    fields.update(changes)
+    return SalesOrderRow(**fields)
+
+
+def add_sales_orders(sessions: Callable[[], Session], *rows: SalesOrderRow) -> None:
+    with sessions() as session:
+        session.add_all(rows)
+        session.commit()
+
+
+def active_job_count(session: Session, order_id: int) -> int:
+    states = ("awaiting_approval", "queued", "running")
+    return session.scalar(
+        select(func.count()).select_from(JobRow)
+        .where(JobRow.order_id == order_id, JobRow.state.in_(states))
+    ) or 0
+
+
+class Database:
+    """An engine of its own on a database URL, for tests that use several connections."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessions = session_factory(self.engine)
+        self.uow = uow_factory(self.sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
