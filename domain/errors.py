@@ -79,3 +79,11 @@ class IllegalTransition(Exception):
 
 class SalesSiteUnavailable(Exception):
     """The sales site did not answer usefully (timeout, connection error, server error)."""
+
+
+class BadFilter(DomainError):
+    """A list filter word that cannot be read; the message names it and the accepted forms."""
+
+    def __init__(self, word: str, message: str) -> None:
+        super().__init__(message)
+        self.word = word

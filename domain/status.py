@@ -154,8 +154,8 @@ def explain(order: Order, ctx: StatusContext, last_failure: str | None = None) -
     elif phase is Phase.UNAVAILABLE:
         text = _why_unavailable(order, ctx, last_failure)
     elif phase is Phase.FAILED:
-        text = f"The last {verb} failed" + (f": {last_failure}" if last_failure else "") + (
-            "; a new request is allowed."
+        text = f"The last {verb} failed" + (
+            f": {_sentence_tail(last_failure)}" if last_failure else "; a new request is allowed."
         )
     elif order.recovery is Recovery.AWAITING:
         text = f"A {verb} request is waiting for approval."
@@ -171,4 +171,11 @@ def _why_unavailable(order: Order, ctx: StatusContext, last_failure: str | None)
         ).summary + "."
     if order.category is Category.API and not ctx.site_ready(order.sales_site):
         return f"The {order.sales_site} service is not ready for resync yet."
-    return "The last attempt failed for good" + (f": {last_failure}" if last_failure else "") + "."
+    if last_failure:
+        return f"The last attempt failed for good: {_sentence_tail(last_failure)}"
+    return "The last attempt failed for good."
+
+
+def _sentence_tail(sentence: str) -> str:
+    """A full sentence continued after a colon: first letter lower-cased, one final period."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".") + "."

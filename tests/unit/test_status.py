@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from domain.failures import Failure, FailureCode
+
 from domain.model import CancelledBy, Category, Origin, Recovery, Stage
 from domain.status import Phase, Status, explain, phase_of, status_of
 from tests.unit.fakes import CANCELLED_AT, active, cancelled, ctx
@@ -167,9 +169,11 @@ def test_unknown_status_text_is_refused(text):
          Status.UNRECOVERABLE, ["14-day window is closed", "2026-11-20 14:03 KST"]),
         (dict(), OPEN_NOW, ("tmon",), None, Status.RESYNC_UNAVAILABLE,
          ["tmon service is not ready"]),
-        (dict(recovery=Recovery.FAILED_FINAL), OPEN_NOW, (), "The sales order is on claim",
-         Status.RESYNC_UNAVAILABLE, ["failed for good", "The sales order is on claim"]),
-        (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (), "The sales site did not answer",
+        (dict(recovery=Recovery.FAILED_FINAL), OPEN_NOW, (), Failure(FailureCode.ON_CLAIM).describe(),
+         Status.RESYNC_UNAVAILABLE, ["failed for good", "the sales order is on claim",
+                                     "a new request will not help."]),
+        (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
+         Failure(FailureCode.SERVER_ERROR).describe(),
          Status.FAILED_TO_RESYNC, ["last resync failed", "did not answer",
                                    "a new request is allowed"]),
         (dict(origin=Origin.EXCEL, recovery=Recovery.IN_PROGRESS), OPEN_NOW, (), None,
@@ -188,3 +192,5 @@ def test_status_explanation_says_why(changes, now, not_ready, last_failure, stat
     assert view.status is status
     for word in words:
         assert word in view.explanation
+    assert view.explanation.count("a new request") <= 1
+    assert ".." not in view.explanation and ".;" not in view.explanation

@@ -1,0 +1,94 @@
+"""`cancelbot show`, `list` and `history`: what the Slack views show, as plain text."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.config import ConfigError, Settings
+from bot.text_views import render_history, render_listing, render_lookup
+from bot.wiring import open_store
+from domain.errors import DomainError
+from domain.filters import FILTER_FORMS, parse_filters
+from domain.lookup import history, list_orders, look_up
+from domain.ports import UnitOfWork
+from domain.status import StatusContext
+
+View = Callable[[UnitOfWork, StatusContext, argparse.Namespace], str]
+
+
+def parse_now(text: str) -> datetime:
+    """An ISO 8601 instant with its offset, for the hidden --now option."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (add e.g. +09:00)")
+    return value
+
+
+def add_now_option(parser: argparse.ArgumentParser) -> None:
+    """A hidden --now ISO option, so that tests and demos can fix the clock."""
+    parser.add_argument("--now", type=parse_now, default=None, help=argparse.SUPPRESS)
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    show = commands.add_parser("show", help="the lookup card of one order, as Slack shows it")
+    show.add_argument("packing_no", metavar="PACKING_NO")
+    show.set_defaults(run=lambda args: run_view(args, show_view))
+    listing = commands.add_parser(
+        "list", help="cancelled orders with tab and status counts, as Slack lists them",
+        description=f"Filters: {FILTER_FORMS}.",
+    )
+    listing.add_argument("filters", nargs="*", metavar="FILTER")
+    listing.set_defaults(run=lambda args: run_view(args, list_view))
+    trail = commands.add_parser("history", help="the audit trail of one order")
+    trail.add_argument("packing_no", metavar="PACKING_NO")
+    trail.set_defaults(run=lambda args: run_view(args, history_view))
+    for parser in (show, listing, trail):
+        add_now_option(parser)
+
+
+def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+    """The lookup card of args.packing_no."""
+    return render_lookup(look_up(uow, args.packing_no, ctx), ctx.zone)
+
+
+def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+    """A page of cancelled orders for args.filters, with the counts."""
+    query = parse_filters(args.filters, ctx.now, ctx.zone)
+    return render_listing(list_orders(uow, query, ctx), ctx.zone, " ".join(args.filters))
+
+
+def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+    """The audit trail of args.packing_no."""
+    order, events = history(uow, args.packing_no)
+    return render_history(order, events, ctx.zone)
+
+
+def run_view(args: argparse.Namespace, view: View) -> int:
+    """Open the store, print one view; a refusal or an unreadable database exits with 1."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    store = open_store(settings)
+    try:
+        with store.uow() as uow:
+            print(view(uow, settings.status_context(args.now), args))
+        return 0
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"Cannot read the database ({reason}); if it is new, run "
+              "`cancelbot db upgrade` first.", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
