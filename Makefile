@@ -16,10 +16,17 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Until the terminal console exists, the demo shows a lookup card and a list page.
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-data
-	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-tour
+	@echo; echo '$$ cancelbot show QSPDEMO01'
+	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot show QSPDEMO01
+	@echo; echo '$$ cancelbot show QSPDEMO04'
+	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot show QSPDEMO04
+	@echo; echo '$$ cancelbot list api'
+	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot list api
+	@echo; echo 'Try more with: DATABASE_URL=sqlite:///$(DEMO_DB) .venv/bin/cancelbot --help'
 
 run: $(STAMP)
 	$(BIN)/cancelbot db upgrade
