@@ -5,9 +5,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from bot.commands import database, importing, inspect
+from bot.commands import database, demo, importing, inspect
 
-COMMAND_MODULES = (database, importing, inspect)
+COMMAND_MODULES = (database, importing, inspect, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, as other command-line tools do
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

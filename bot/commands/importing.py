@@ -1,0 +1,160 @@
+"""`cancelbot import orders FILE.csv` and `cancelbot import sales-orders FILE.csv`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from typing import BinaryIO
+
+from sqlalchemy.exc import DBAPIError
+
+from bot.config import ConfigError, Settings
+from bot.progress import ProgressBar
+from store.db import make_engine
+from store.importing import (
+    ORDER_COLUMNS,
+    ORDERS,
+    SALES_ORDER_COLUMNS,
+    SALES_ORDERS,
+    ImportConflict,
+    ImportRejected,
+    Kind,
+    UnreadableFile,
+    import_file,
+)
+from store.migrate import upgrade
+
+MAX_SHOWN = 50  # problems printed; a file with a systematic mistake would otherwise flood
+EXIT_REJECTED = 1
+EXIT_UNREADABLE = 2
+
+EPILOG = """\
+The file is UTF-8 CSV (a byte-order mark is fine) whose first line names the columns, in any
+order. The import is all or nothing: every row is checked first, and any bad row, or one already
+in the database, writes nothing. The database (DATABASE_URL) is brought to the newest schema first.
+
+exit status:
+  0  every row imported
+  1  bad rows or header: each is printed as `line N: column: problem` (the header is line 1),
+     and nothing was written; or the database refused the import (nothing written either)
+  2  the file cannot be read (missing, not UTF-8, broken CSV quoting) or a setting is wrong
+"""
+
+KINDS = (
+    ("orders", ORDERS, ORDER_COLUMNS,
+     "active and cancelled orders; cancelled rows leave stage empty, active rows leave "
+     "cancelled_at and cancelled_by empty; dates are ISO 8601 with a UTC offset"),
+    ("sales-orders", SALES_ORDERS, SALES_ORDER_COLUMNS,
+     "the embedded sales site's orders; status is valid, claim, in_delivery, cancelled or "
+     "missing; dates are ISO 8601 with a UTC offset"),
+)
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `import orders` and `import sales-orders` to the command line."""
+    parser = commands.add_parser(
+        "import", help="import orders or sales orders from a CSV file (all or nothing)",
+        description="Import a CSV file into the database, all or nothing.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="import_kind", required=True, metavar="KIND")
+    for name, kind, columns, about in KINDS:
+        command = sub.add_parser(
+            name, help=f"import {kind.noun} from FILE.csv",
+            description=textwrap.fill(f"Import {about}.", 95) + "\n\n"
+            + textwrap.fill(f"columns: {', '.join(columns)}", 95, subsequent_indent="  "),
+            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_argument("file", metavar="FILE.csv", help="the CSV file to import")
+        command.add_argument("--progress", action="store_true",
+                             help="draw the progress bar even when stderr is not a terminal")
+        command.set_defaults(run=run_import, kind=kind)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import args.file as args.kind; prints the outcome and returns the exit status."""
+    try:
+        stream = open(args.file, "rb")
+    except OSError as error:
+        return _fail(f"cannot read {args.file}: {error.strerror or error}", EXIT_UNREADABLE)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        stream.close()
+        return _fail(f"configuration error: {error}", EXIT_UNREADABLE)
+    with stream:
+        return _import(settings, stream, args.file, args.kind, args.progress)
+
+
+def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, force_bar: bool) -> int:
+    engine = make_engine(settings.database_url)
+    reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
+    writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
+    try:
+        upgrade(engine)
+        count = import_file(engine, stream, name, kind, on_bytes=reading, on_rows=writing)
+    except UnreadableFile as error:
+        return _fail(str(error), EXIT_UNREADABLE, reading, writing)
+    except ImportConflict as error:
+        return _fail(f"{name}: {error}", EXIT_REJECTED, reading, writing)
+    except DBAPIError as error:  # e.g. the database is locked or unreachable: one line, no trace
+        first = str(error.orig or error).strip().splitlines()[0]
+        return _fail(f"database error, nothing was imported: {first}", EXIT_REJECTED,
+                     reading, writing)
+    except ImportRejected as rejected:
+        _end_bars(reading, writing)
+        _report(name, rejected)
+        return EXIT_REJECTED
+    finally:
+        engine.dispose()
+    _end_bars(reading, writing)
+    print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
+    return 0
+
+
+def _report(name: str, rejected: ImportRejected) -> None:
+    """Every problem (up to MAX_SHOWN) as `line N: column: problem`, then one summary line."""
+    problems = rejected.problems
+    for problem in problems[:MAX_SHOWN]:
+        print(problem, file=sys.stderr)
+    if len(problems) > MAX_SHOWN:
+        print(f"... and {len(problems) - MAX_SHOWN:,} more", file=sys.stderr)
+    if any(problem.line == 1 for problem in problems):
+        what = "the header does not match the columns this import needs"
+    else:
+        rows = rejected.bad_rows
+        what = f"{rows:,} bad row{'s' if rows != 1 else ''}"
+    print(f"{name}: {what}; nothing was imported", file=sys.stderr)
+
+
+def _fail(message: str, status: int, *bars: "_PhaseBar") -> int:
+    _end_bars(*bars)
+    print(message, file=sys.stderr)
+    return status
+
+
+def _end_bars(*bars: "_PhaseBar") -> None:
+    for bar in bars:
+        bar.end()
+
+
+class _PhaseBar:
+    """A progress callback that draws a bar only for work that is not done at the first report,
+    so a small file prints nothing but its result."""
+
+    def __init__(self, label: str, unit: str, force: bool) -> None:
+        self.label, self.unit, self.force = label, unit, force
+        self.bar: ProgressBar | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and done < total:
+            self.bar = ProgressBar(self.label, total, self.unit, force=self.force)
+        if self.bar is not None:
+            self.bar.update(done)
+            if done >= total:
+                self.end()
+
+    def end(self) -> None:
+        if self.bar is not None:
+            self.bar.finish()
+            self.bar = None
