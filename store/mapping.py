@@ -17,7 +17,7 @@ from domain.model import (
 )
 from domain.ports import AuditEvent
 from domain.requests import Decision, Job, JobState, Request
-from store.models import AuditRow, JobRow, OrderRow, RequestRow, SalesOrderRow
+from store.models import AuditRow, JobRow, RequestRow, SalesOrderRow
 
 ORDER_FIELDS = (
     "packing_no", "seller_id", "sales_site", "sales_order_no", "cancelled_at", "payment_at",

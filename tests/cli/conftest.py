@@ -106,7 +106,8 @@ def stored(db_url: str) -> Iterator[Stored]:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Progress reports and insert chunks every 2 rows, so a small file behaves like a big one."""
+    import store.csv_check
     import store.importing
 
-    monkeypatch.setattr(store.importing, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(store.csv_check, "PROGRESS_EVERY", 2)
     monkeypatch.setattr(store.importing, "INSERT_CHUNK", 2)
