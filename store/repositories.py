@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import ActiveRequestExists
 from domain.model import Order, OrderState, SalesOrder
-from domain.ports import AuditEvent, Counts, ListQuery, OutboxMessage, Page
+from domain.ports import AuditEvent, Counts, ListQuery, Page
 from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request
 from domain.status import StatusContext
 from store import listing
@@ -29,7 +29,6 @@ from store.models import (
     AuditRow,
     JobRow,
     OrderRow,
-    OutboxRow,
     PackingSequenceRow,
     RequestRow,
     SalesOrderRow,
@@ -171,18 +170,6 @@ class SqlAudit:
             select(AuditRow).where(AuditRow.packing_no.in_(packing_nos)).order_by(AuditRow.id)
         )
         return [to_audit(r) for r in rows]
-
-
-class SqlOutbox:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, message: OutboxMessage) -> OutboxMessage:
-        row = OutboxRow(request_id=message.request_id, kind=message.kind,
-                        payload=message.payload, created_at=message.created_at)
-        self.session.add(row)
-        self.session.flush()
-        return OutboxMessage(row.request_id, row.kind, row.payload, row.created_at, row.id)
 
 
 PACKING_PREFIX = "QSP"

@@ -6,11 +6,11 @@ from typing import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.outbox import SqlOutbox
 from store.repositories import (
     SqlAudit,
     SqlJobs,
     SqlOrders,
-    SqlOutbox,
     SqlPackingNumbers,
     SqlRequests,
 )
