@@ -1,17 +1,20 @@
 """The list page and its counts, with the recovery status computed in SQL.
 
 `phase_expression` is domain.status.phase_of written as a CASE; a test holds the two equal.
+The counts never evaluate it row by row: see `counts`.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from itertools import product
+from typing import Any, Sequence
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from domain.model import Category
+from domain.model import Category, Recovery
 from domain.ports import Counts, ListQuery, Listed, Page
-from domain.status import Phase, Status, StatusContext
+from domain.status import Phase, Status, StatusContext, phase_of
 from store.mapping import to_order
 from store.models import OrderRow
 
@@ -38,7 +41,9 @@ def phase_expression(ctx: StatusContext) -> ColumnElement[str]:
 
 def _filters(query: ListQuery) -> list[ColumnElement[bool]]:
     """Filters shared by the counts and the page: seller, site and the date range."""
-    conditions: list[ColumnElement[bool]] = [O.category.is_not(None)]
+    # cancelled_at IS NOT NULL is implied by the category, but said so that PostgreSQL's
+    # backward scan of ix_orders_cancelled_at skips the active orders' NULLs (sorted first)
+    conditions: list[ColumnElement[bool]] = [O.category.is_not(None), O.cancelled_at.is_not(None)]
     if query.seller:
         conditions.append(O.seller_id == query.seller)
     if query.site:
@@ -51,26 +56,103 @@ def _filters(query: ListQuery) -> list[ColumnElement[bool]]:
 
 
 def counts(session: Session, query: ListQuery, ctx: StatusContext) -> Counts:
-    """Tab counts ignore the category and status filters; status counts follow the category."""
-    phase = phase_expression(ctx).label("phase")
-    rows = session.execute(
-        select(O.category, phase, func.count())
-        .where(*_filters(query))
-        .group_by(O.category, phase)
+    """Tab counts ignore the category and status filters; status counts follow the category.
+
+    Outside the 14-day window the phase depends on category and recovery alone, so the orders
+    are counted per (category, recovery) from an index, and only those still inside the window
+    (a few percent) are counted again per site and moved to their open-window phase.
+    """
+    where = _filters(query)
+    totals = _totals(session, query, where)
+    inside = session.execute(
+        select(O.category, O.recovery, O.sales_site, func.count())
+        .where(*where, O.cancelled_at > ctx.open_since)
+        .group_by(O.category, O.recovery, O.sales_site)
     ).all()
+    tally: Counter[tuple[Category, Phase]] = Counter()
+    for category_value, recovery_value, n in totals:
+        category, recovery = Category(category_value), Recovery(recovery_value)
+        tally[category, phase_of(category, recovery, False, True)] += n
+    for category_value, recovery_value, site, n in inside:
+        category, recovery = Category(category_value), Recovery(recovery_value)
+        tally[category, phase_of(category, recovery, False, True)] -= n
+        tally[category, phase_of(category, recovery, True, ctx.site_ready(site))] += n
+    return _counts(tally, query)
+
+
+def _totals(
+    session: Session, query: ListQuery, where: list[ColumnElement[bool]]
+) -> Sequence[tuple[str, str, int]]:
+    """(category, recovery, count) over the filters.
+
+    The whole book is counted one (category, recovery) pair at a time on the partial
+    ix_orders_category_recovery (hence the always-true `recovery IS NOT NULL`), several times
+    faster than grouping it; a filtered book is grouped once, on the index of its filter.
+    """
+    if query.seller or query.site or query.date_from or query.date_to:
+        return session.execute(  # type: ignore[return-value]
+            select(O.category, O.recovery, func.count()).where(*where)
+            .group_by(O.category, O.recovery)
+        ).all()
+    pairs = list(product(Category, Recovery))
+    row = session.execute(select(*(
+        select(func.count()).select_from(O)
+        .where(O.recovery.is_not(None), O.category == category.value,
+               O.recovery == recovery.value).scalar_subquery()
+        for category, recovery in pairs
+    ))).one()
+    return [(c.value, r.value, n) for (c, r), n in zip(pairs, row)]
+
+
+def _counts(tally: Counter[tuple[Category, Phase]], query: ListQuery) -> Counts:
     by_category = {c: 0 for c in Category}
     by_status: dict[Status, int] = {}
-    for category_value, phase_value, n in rows:
-        category = Category(category_value)
+    for (category, phase), n in tally.items():
         by_category[category] += n
-        if query.category in (None, category):
-            status = Status.of(category, Phase(phase_value))
-            by_status[status] = by_status.get(status, 0) + n
+        if n and query.category in (None, category):
+            by_status[Status.of(category, phase)] = n
     return Counts(by_category, by_status)
 
 
-def _status_condition(status: Status, phase: ColumnElement[str]) -> ColumnElement[bool]:
-    return and_(O.category == status.category.value, phase == status.phase.value)
+def _status_condition(status: Status, ctx: StatusContext) -> ColumnElement[bool]:
+    """The orders in the status, as (recovery, window, site) cases read off phase_of's table.
+
+    Plain comparisons rather than `CASE … = phase`, which PostgreSQL estimates at 0.5% of the
+    rows whatever the phase (and then sorts a common status instead of reading it in order).
+    """
+    readies = (True, False) if ctx.sites_not_ready else (True,)
+    table = {(open_, ready): _recoveries(status, open_, ready)
+             for open_ in (True, False) for ready in readies}
+    category = O.category == status.category.value
+    if len(set(table.values())) == 1:  # neither the window nor the site matters
+        return and_(category, _recovery_in(table[True, True]))
+    cases = [c for open_ in (True, False) for c in _window_cases(table, open_, readies, ctx)]
+    return and_(category, or_(*cases))
+
+
+def _window_cases(
+    table: dict[tuple[bool, bool], frozenset[str]], open_: bool, readies: tuple[bool, ...],
+    ctx: StatusContext,
+) -> list[ColumnElement[bool]]:
+    """The cases on one side of the window, split by site readiness only where it matters."""
+    window = O.cancelled_at > ctx.open_since if open_ else O.cancelled_at <= ctx.open_since
+    sets = {ready: table[open_, ready] for ready in readies}
+    if len(set(sets.values())) == 1:
+        return [and_(_recovery_in(sets[True]), window)] if sets[True] else []
+    not_ready = sorted(ctx.sites_not_ready)
+    site = {True: O.sales_site.not_in(not_ready), False: O.sales_site.in_(not_ready)}
+    return [and_(_recovery_in(rs), window, site[ready]) for ready, rs in sets.items() if rs]
+
+
+def _recoveries(status: Status, open_: bool, ready: bool) -> frozenset[str]:
+    return frozenset(r.value for r in Recovery
+                     if phase_of(status.category, r, open_, ready) is status.phase)
+
+
+def _recovery_in(values: frozenset[str]) -> ColumnElement[bool]:
+    if len(values) == len(Recovery):
+        return literal(True)
+    return O.recovery.in_(sorted(values))
 
 
 def page(session: Session, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
@@ -80,16 +162,20 @@ def page(session: Session, query: ListQuery, ctx: StatusContext, total: int | No
     if query.category:
         conditions.append(O.category == query.category.value)
     if query.status:
-        conditions.append(_status_condition(query.status, phase))
+        conditions.append(_status_condition(query.status, ctx))
     if total is None:
         total = session.scalar(select(func.count()).select_from(O).where(*conditions)) or 0
+    # never ask for rows past the total: the last page of a rare status would otherwise read
+    # the rest of ix_orders_cancelled_at looking for more
+    offset = query.page * query.page_size
+    limit = min(query.page_size, total - offset)
     rows = session.execute(
         select(O, phase.label("phase"))
         .where(*conditions)
         .order_by(O.cancelled_at.desc(), O.id.desc())
-        .limit(query.page_size)
-        .offset(query.page * query.page_size)
-    ).all()
+        .limit(limit)
+        .offset(offset)
+    ).all() if limit > 0 else []
     items = [_listed(row, phase_value) for row, phase_value in rows]
     return Page(items, total, query.page, query.page_size)
 

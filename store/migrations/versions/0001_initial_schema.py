@@ -75,11 +75,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('created_by_job'),
     sa.UniqueConstraint('packing_no')
     )
-    op.create_index('ix_orders_cancelled_at', 'orders', ['cancelled_at', 'id'], unique=False)
-    op.create_index('ix_orders_category_recovery_cancelled', 'orders', ['category', 'recovery', 'cancelled_at', 'sales_site'], unique=False)
+    op.create_index('ix_orders_cancelled_at', 'orders', ['cancelled_at', 'id', 'category', 'recovery', 'sales_site'], unique=False)
+    op.create_index('ix_orders_category_recovery', 'orders', ['category', 'recovery'], unique=False, sqlite_where=sa.text("recovery IS NOT NULL"), postgresql_where=sa.text("recovery IS NOT NULL"))
     op.create_index('ix_orders_sales_order', 'orders', ['sales_site', 'sales_order_no', 'seller_id'], unique=False)
-    op.create_index('ix_orders_seller_cancelled', 'orders', ['seller_id', 'cancelled_at'], unique=False)
-    op.create_index('ix_orders_site_cancelled', 'orders', ['sales_site', 'cancelled_at'], unique=False)
+    op.create_index('ix_orders_seller_cancelled', 'orders', ['seller_id', 'cancelled_at', 'category', 'recovery', 'sales_site'], unique=False)
+    op.create_index('ix_orders_site_cancelled', 'orders', ['sales_site', 'cancelled_at', 'category', 'recovery'], unique=False)
 
     op.create_table('packing_sequences',
     sa.Column('day', sa.String(length=8), nullable=False),
@@ -176,7 +176,7 @@ def downgrade() -> None:
     op.drop_index('ix_orders_site_cancelled', 'orders')
     op.drop_index('ix_orders_seller_cancelled', 'orders')
     op.drop_index('ix_orders_sales_order', 'orders')
-    op.drop_index('ix_orders_category_recovery_cancelled', 'orders')
+    op.drop_index('ix_orders_category_recovery', 'orders', sqlite_where=sa.text("recovery IS NOT NULL"), postgresql_where=sa.text("recovery IS NOT NULL"))
     op.drop_index('ix_orders_cancelled_at', 'orders')
 
     op.drop_table('orders')

@@ -1,0 +1,289 @@
+"""Store benchmark: look-ups and list pages with counts on a million orders, against the floor.
+
+    .venv/bin/python bench/store.py [--orders 1000000] [--database sqlite|postgresql|both]
+                                    [--pg-url URL] [--rebuild] [--explain]
+
+Builds (or reuses) a database per backend, times domain.lookup.look_up and list_orders through a
+real unit of work per call, and a bare `SELECT 1` through a session as the baseline, then writes
+its section of docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":  # as a script, bench/ is sys.path[0] and its store.py shadows `store`
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+    sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from typing import Callable  # noqa: E402
+
+from sqlalchemy import Engine, event, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from bench import data  # noqa: E402
+from domain.lookup import list_orders, look_up  # noqa: E402
+from domain.model import Category  # noqa: E402
+from domain.ports import ListQuery  # noqa: E402
+from domain.status import Status, StatusContext  # noqa: E402
+from domain.window import business_tz  # noqa: E402
+from store.uow import SqlUnitOfWork, session_factory  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench/store.py -->", "<!-- /bench/store.py -->"
+LIST = "list page with counts"
+TARGETS_MS = {"lookup": 5.0, LIST: 100.0}  # on p99
+LATER_PAGE = 20
+BASELINE = "baseline (SELECT 1)"
+
+QueryMaker = Callable[[random.Random, datetime], ListQuery]
+Call = Callable[[], object]
+Named = tuple[str, Call]
+SHAPES: dict[str, QueryMaker] = {
+    "no filter": lambda rng, now: ListQuery(),
+    "category": lambda rng, now: ListQuery(category=rng.choice(list(Category))),
+    "category + status": lambda rng, now: (
+        lambda s: ListQuery(category=s.category, status=s))(rng.choice(list(Status))),
+    "seller": lambda rng, now: ListQuery(seller=rng.choice(data.SELLERS)),
+    "site + date range": lambda rng, now: (
+        lambda start: ListQuery(site=rng.choice(data.SITES), date_from=start,
+                                date_to=start + timedelta(days=30))
+    )(now - timedelta(days=rng.uniform(30, data.DAYS))),
+}
+# timed too, page 0 only, but outside the target mix: the known slow shapes
+EXTRA_SHAPES: dict[str, QueryMaker] = {
+    "site only": lambda rng, now: ListQuery(site=rng.choice(data.SITES)),
+    "from: 90 days ago": lambda rng, now: ListQuery(date_from=now - timedelta(days=90)),
+}
+
+
+@dataclass
+class Result:
+    database: str
+    version: str
+    build: str
+    samples: dict[str, list[float]] = field(default_factory=dict)  # milliseconds
+    extra: dict[str, list[float]] = field(default_factory=dict)
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def timed(samples: list[float], call: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    call()
+    samples.append((time.perf_counter() - start) * 1000)
+
+
+def measure(engine: Engine, database: str, build: str, args: argparse.Namespace) -> Result:
+    """Warm up, then time look-ups interleaved with the baseline, then the list mix shuffled."""
+    sessions = session_factory(engine)
+    ctx = StatusContext(datetime.now(timezone.utc), business_tz(), frozenset())
+    rng = random.Random(7)
+    result = Result(database, server_version(engine), build)
+    packing_nos = sample_packing_nos(engine, rng, args.lookups + args.warmup)
+    lookups = [in_uow(sessions, lambda u, p=p: look_up(u, p.lower(), ctx)) for p in packing_nos]
+    select_one = in_uow(sessions, lambda u: u.session.execute(text("SELECT 1")).scalar())
+    mix = list_calls(sessions, ctx, rng, SHAPES, (0, LATER_PAGE), args.rounds)
+    extra = list_calls(sessions, ctx, rng, EXTRA_SHAPES, (0,), max(3, args.rounds // 5))
+    for call in [select_one] * args.warmup + lookups[: args.warmup] + [c for _, c in mix[:30]]:
+        call()
+    gc.collect()
+    gc.freeze()  # the harness's own objects stay out of the collector's way
+    floor, looked = (result.samples.setdefault(k, []) for k in (BASELINE, "lookup"))
+    for lookup in lookups[args.warmup:]:
+        timed(floor, select_one)
+        timed(looked, lookup)
+    run_shuffled(mix, result.samples, rng)
+    run_shuffled(extra, result.extra, rng)
+    gc.unfreeze()
+    result.samples[LIST] = [v for name, _ in mix[: len(SHAPES) * 2]
+                            for v in result.samples[name]]
+    return result
+
+
+def in_uow(sessions: Callable[[], Session], work: Callable[[SqlUnitOfWork], object]) -> Call:
+    """A call doing work in a unit of work of its own, as a request handler would."""
+    def call() -> object:
+        with SqlUnitOfWork(sessions) as uow:
+            return work(uow)
+    return call
+
+
+def list_calls(sessions: Callable[[], Session], ctx: StatusContext, rng: random.Random,
+               shapes: dict[str, QueryMaker], pages: tuple[int, ...], rounds: int) -> list[Named]:
+    """rounds x shapes x pages list_orders calls, named by shape (and page when several)."""
+    return [(f"{name}, page {page}" if len(pages) > 1 else name,
+             in_uow(sessions, lambda u, q=query: list_orders(u, q, ctx)))  # type: ignore[misc]
+            for _ in range(rounds) for name, make in shapes.items() for page in pages
+            for query in [replace(make(rng, ctx.now), page=page)]]
+
+
+def run_shuffled(calls: list[Named], samples: dict[str, list[float]], rng: random.Random) -> None:
+    for name, _ in calls:
+        samples.setdefault(name, [])
+    for name, call in rng.sample(calls, len(calls)):
+        timed(samples[name], call)
+
+
+def sample_packing_nos(engine: Engine, rng: random.Random, k: int) -> list[str]:
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM orders")).scalar_one()
+        ids = [rng.randint(1, top) for _ in range(k)]
+        found = dict(conn.execute(text("SELECT id, packing_no FROM orders WHERE id IN (%s)"
+                                       % ",".join(map(str, set(ids))))).all())
+    return [found[i] for i in ids if i in found]
+
+
+def server_version(engine: Engine) -> str:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar_one()
+    return "SQLite " + sqlite3.sqlite_version
+
+
+def explain(engine: Engine) -> None:
+    """Print the plan of every statement one list_orders call of each shape runs."""
+    sessions = session_factory(engine)
+    ctx = StatusContext(datetime.now(timezone.utc), business_tz(), frozenset())
+    captured: list[tuple[str, object]] = []
+    listener = lambda conn, cur, stmt, params, c, many: captured.append((stmt, params))  # noqa
+    event.listen(engine, "before_cursor_execute", listener)
+    rng = random.Random(1)
+    for make in [*SHAPES.values(), *EXTRA_SHAPES.values()]:
+        with SqlUnitOfWork(sessions) as uow:
+            list_orders(uow, make(rng, ctx.now), ctx)
+    event.remove(engine, "before_cursor_execute", listener)
+    prefix = "EXPLAIN ANALYZE " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with engine.connect() as conn:
+        for stmt, params in captured:
+            if stmt.lstrip().upper().startswith("SELECT"):
+                print("\n" + stmt)
+                plan = conn.exec_driver_sql(prefix + stmt, params).all()  # type: ignore[arg-type]
+                print("\n".join("  " + " ".join(str(c) for c in r) for r in plan))
+
+
+def verdict(name: str, p99: float) -> str:
+    target = TARGETS_MS.get(name)
+    if target is None:
+        return ""
+    return f"{'PASS' if p99 < target else 'MISS'} (p99 < {target:g} ms)"
+
+
+def table(result: Result, extra: bool = False) -> list[str]:
+    floor = statistics.median(result.samples[BASELINE])
+    lines = ["| operation | n | p50 ms | p99 ms | p50 / floor | p99 / floor | target |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for name, values in (result.extra if extra else result.samples).items():
+        p50, p99 = percentile(values, 50), percentile(values, 99)
+        label = f"**{name}**" if name in TARGETS_MS else name
+        lines.append(f"| {label} | {len(values)} | {p50:.2f} | {p99:.2f} | {p50 / floor:.1f}x "
+                     f"| {p99 / floor:.1f}x | {verdict(name, p99)} |")
+    return lines
+
+
+def markdown(results: list[Result], args: argparse.Namespace, seconds: float, load: str) -> str:
+    command = ".venv/bin/python bench/store.py" + "".join(
+        f" {flag} {value}" for flag, value, default in (
+            ("--orders", args.orders, 1_000_000), ("--database", args.database, None),
+            ("--pg-url", args.pg_url, data.DEFAULT_PG_URL)) if value != default)
+    out = [BEGIN, "## Store: look-up and list page with counts (`bench/store.py`)", "",
+           f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
+           f"- Machine: {machine()}, Python {platform.python_version()}, "
+           + ", ".join(r.version for r in results),
+           f"- Book: {args.orders:,} orders from `bench/data.py`: {data.describe()}",
+           f"- Reproduce: `{command}` (this run took {seconds:.0f} s; a rerun reuses the "
+           "databases)", *METHOD, ""]
+    for r in results:
+        out += [f"### {r.version}", "", f"Database: {r.build}.", ""] + table(r) + [""]
+        out += [f"Outside the target mix ({r.version}), for information:", ""]
+        out += table(r, extra=True) + [""]
+    return "\n".join(out + [END]) + "\n"
+
+
+METHOD = (
+    "- Method: every call opens its own unit of work (session, transaction, rollback), after "
+    "warm-up calls. **lookup** is `domain.lookup.look_up` of a random existing packing number "
+    "(typed in lower case). **list page with counts** is `domain.lookup.list_orders` over the "
+    f"mix below, each shape at page 0 and page {LATER_PAGE}, with random parameters, shuffled. "
+    "`floor` is the p50 of a bare `SELECT 1` through a unit of work, timed in the same run, "
+    "interleaved with the look-ups; the ratios read the results against the database's own "
+    "round trip. Targets are on p99.",
+    "- Outside the target mix: filters that keep a large share of the book (one site, about a "
+    "quarter; a 90-day range, about a quarter) are counted by grouping every matching row "
+    "(SQLite sorts them); they are timed at page 0, not held to the target.",
+)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.machine())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {memory:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}")
+
+
+def write_section(section: str, path: Path = DOC) -> None:
+    """Replace this benchmark's section of the file, keeping everything else."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + section.rstrip("\n") + rest.split(END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"))
+    parser.add_argument("--pg-url", default=data.DEFAULT_PG_URL)
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=50, help="rounds of the list query mix")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--rebuild", action="store_true", help="build even if a cached DB fits")
+    parser.add_argument("--explain", action="store_true", help="print list query plans, no timing")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    if args.database is None:
+        args.database = "both" if data.postgres_reachable(args.pg_url) else "sqlite"
+        print(f"database: {args.database}")
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    results = []
+    for kind in kinds:
+        engine, build = data.prepare(kind, args.orders, args.pg_url, args.rebuild)
+        print(f"{kind}: {build}", flush=True)
+        if args.explain:
+            explain(engine)
+            continue
+        results.append(measure(engine, kind, build, args))
+        print("\n".join(table(results[-1]) + table(results[-1], extra=True)[2:]), flush=True)
+        engine.dispose()
+    if results and not args.no_write:
+        write_section(markdown(results, args, time.perf_counter() - started, load))
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
