@@ -22,6 +22,11 @@ class ConfigError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
+def _check_http_url(name: str, value: str | None) -> None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http:// or https:// URL, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -61,6 +66,8 @@ class Settings:
             sites_not_ready=frozenset(w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
         )
         settings.zone  # fail early on an unknown time zone
+        for name in ("SLACK_API_URL", "SALES_SITE_API_URL"):
+            _check_http_url(name, env.get(name))
         return settings
 
     @property

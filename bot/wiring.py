@@ -10,6 +10,7 @@ from bot.config import Settings
 from domain.ports import SalesSite
 from store.db import make_engine
 from store.repositories import EmbeddedSalesSite
+from store.sales_site_http import HttpSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 
 
@@ -24,7 +25,12 @@ class Store:
 
 
 def open_store(settings: Settings) -> Store:
-    """The database named by settings, with the embedded sales site on it."""
+    """The database named by settings, and the HTTP sales site if its URL is set, else embedded."""
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
-    return Store(engine, uow_factory(sessions), EmbeddedSalesSite(sessions, settings.sites_not_ready))
+    sales_site: SalesSite
+    if settings.sales_site_api_url:
+        sales_site = HttpSalesSite(settings.sales_site_api_url, settings.sites_not_ready)
+    else:
+        sales_site = EmbeddedSalesSite(sessions, settings.sites_not_ready)
+    return Store(engine, uow_factory(sessions), sales_site)

@@ -1,0 +1,174 @@
+"""The sales site over HTTP: `GET {base}/orders/{sales_site}/{sales_order_no}` answering JSON.
+
+A 404 means the site cannot find the order. Anything else that is not a usable 200 (a timeout,
+a refused connection, a 5xx, another 4xx, a body that is not the expected JSON) raises
+SalesSiteUnavailable with a short reason a person can read, which the job reports as the
+retryable server-error failure.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from typing import Any
+
+from domain.errors import SalesSiteUnavailable
+from domain.model import SalesOrder, SalesOrderStatus
+
+USER_AGENT = "cancelbot"
+MAX_BODY_BYTES = 1 << 20  # a sales order is a few hundred bytes; more is not an answer
+CHUNK_BYTES = 64 * 1024
+STATUS_VALUES = ", ".join(s.value for s in SalesOrderStatus)
+
+
+class UnusableAnswer(ValueError):
+    """A 200 whose body cannot be read as a sales order."""
+
+
+class HttpSalesSite:
+    """The SalesSite port over a sales-site (or Smartship) API at base_url."""
+
+    def __init__(
+        self, base_url: str, sites_not_ready: frozenset[str] = frozenset(), timeout: float = 5.0
+    ) -> None:
+        parts = urllib.parse.urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"the sales-site API URL must be an http:// or https:// URL, not {base_url!r}"
+            )
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._not_ready = frozenset(s.lower() for s in sites_not_ready)
+
+    def sites_not_ready(self) -> frozenset[str]:
+        return self._not_ready
+
+    def url_for(self, sales_site: str, sales_order_no: str) -> str:
+        """The order's URL, each path part quoted whole (a `/` in a number stays in its part)."""
+        site = urllib.parse.quote(sales_site, safe="")
+        number = urllib.parse.quote(sales_order_no, safe="")
+        return f"{self.base_url}/orders/{site}/{number}"
+
+    def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
+        """The sales order, None on 404; SalesSiteUnavailable when there is no usable answer."""
+        try:
+            body = self._get(sales_site, self.url_for(sales_site, sales_order_no))
+            if body is None:
+                return None
+            return parse_sales_order(sales_site, sales_order_no, body)
+        except UnusableAnswer as exc:
+            raise SalesSiteUnavailable(
+                f"{sales_site} sales site gave an unusable answer: {exc}"
+            ) from None
+
+    def _get(self, site: str, url: str) -> bytes | None:
+        request = urllib.request.Request(
+            url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
+        )
+        deadline = time.monotonic() + self.timeout
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                if response.status != 200:
+                    raise _refusal(site, response.status)
+                return _read_body(response, deadline, self._timed_out(site))
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if exc.code == 404:
+                return None
+            raise _refusal(site, exc.code) from None
+        except urllib.error.URLError as exc:
+            raise self._unreachable(site, exc.reason) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._unreachable(site, exc) from exc
+
+    def _timed_out(self, site: str) -> SalesSiteUnavailable:
+        return SalesSiteUnavailable(f"{site} sales site timed out after {self.timeout:g} s")
+
+    def _unreachable(self, site: str, reason: object) -> SalesSiteUnavailable:
+        if isinstance(reason, TimeoutError):
+            return self._timed_out(site)
+        if isinstance(reason, ConnectionRefusedError):
+            return SalesSiteUnavailable(f"{site} sales site refused the connection")
+        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+        return SalesSiteUnavailable(f"could not reach the {site} sales site: {text}")
+
+
+def _refusal(site: str, code: int) -> SalesSiteUnavailable:
+    """Any HTTP status but 200 and 404, said in words; a 4xx points at our configuration."""
+    if 400 <= code < 500:
+        return SalesSiteUnavailable(
+            f"{site} sales site refused the request (answered {code}); "
+            "check SALES_SITE_API_URL and its access"
+        )
+    return SalesSiteUnavailable(f"{site} sales site answered {code}")
+
+
+def _read_body(
+    response: http.client.HTTPResponse, deadline: float, timed_out: SalesSiteUnavailable
+) -> bytes:
+    """The body, read in chunks so that a server sending it slowly still meets the timeout."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(CHUNK_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise UnusableAnswer(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise timed_out
+    return b"".join(chunks)
+
+
+def parse_sales_order(sales_site: str, sales_order_no: str, body: bytes) -> SalesOrder:
+    """A sales order from the JSON answer; UnusableAnswer says what is wrong with it."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise UnusableAnswer("the answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise UnusableAnswer("the answer is not a JSON object")
+    return SalesOrder(
+        sales_site=sales_site,
+        sales_order_no=sales_order_no,
+        status=_status(data.get("status")),
+        payment_at=_moment(data, "payment_at"),
+        recipient=_text(data, "recipient"),
+        items=_text(data, "items"),
+        updated_at=_moment(data, "updated_at"),
+    )
+
+
+def _status(value: Any) -> SalesOrderStatus:
+    try:
+        return SalesOrderStatus(value)
+    except ValueError:
+        shown = "no status" if value is None else f"unknown status {value!r}"
+        raise UnusableAnswer(f"{shown} (expected one of {STATUS_VALUES})") from None
+
+
+def _moment(data: dict[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise UnusableAnswer(f"{key} {value!r} is not an ISO 8601 date and time")
+    if moment.utcoffset() is None:
+        raise UnusableAnswer(f"{key} {value!r} has no UTC offset")
+    return moment
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UnusableAnswer(f"{key} is not text")
+    return value
