@@ -91,6 +91,13 @@ class OutboxMessage:
     payload: dict[str, Any]
     created_at: datetime
     id: int | None = None
+    attempts: int = 0  # failed deliveries so far
+    last_error: str = ""
+    delivered_at: datetime | None = None
+    next_attempt_at: datetime | None = None  # None: due now
+    # set by claim_due when an earlier attempt may have reached Slack (a failure, or a lease
+    # that ran out unresolved): the deliverer looks in the thread before posting again
+    in_doubt: bool = False
 
 
 class Orders(Protocol):
@@ -124,6 +131,21 @@ class Jobs(Protocol):
     def for_order(self, order_id: int) -> list[Job]: ...
     def in_states(self, states: tuple[JobState, ...], limit: int = 100) -> list[Job]: ...
     def update(self, job: Job) -> None: ...
+    def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        """Move up to limit queued jobs to running, leased to owner; none is claimed twice."""
+        ...
+    def renew(self, job_id: int, owner: str, lease_until: datetime) -> bool:
+        """Extend owner's lease on a running job; False when owner no longer holds it."""
+        ...
+    def release(self, job_id: int, owner: str) -> bool:
+        """Give a job owner holds but has not started back to the queue; False if not held."""
+        ...
+    def reclaim_expired(self, now: datetime) -> list[Job]:
+        """Queue again the running jobs whose lease ran out before now."""
+        ...
+    def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
+        """The running job (leased to owner, if given), locked until commit; else None."""
+        ...
 
 
 class Audit(Protocol):
@@ -133,6 +155,30 @@ class Audit(Protocol):
 
 class Outbox(Protocol):
     def add(self, message: OutboxMessage) -> OutboxMessage: ...
+
+    def claim_due(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease undelivered, due rows to owner (with the due rows of the same requests)."""
+        ...
+
+    def mark_delivered(self, message_id: int, owner: str, at: datetime, message_ts: str) -> bool:
+        """Record delivery; False when owner no longer holds the lease."""
+        ...
+
+    def mark_failed(
+        self, message_id: int, owner: str, error: str, next_attempt_at: datetime
+    ) -> bool:
+        """Count a failed attempt, keep its error and free the row until next_attempt_at."""
+        ...
+
+    def release(self, message_id: int, owner: str, in_doubt: bool = False) -> bool:
+        """Give a claimed row back untouched (not an attempt); in_doubt keeps it doubted."""
+        ...
+
+    def pending(self, limit: int = 50) -> list[OutboxMessage]:
+        """Undelivered messages, oldest first, with their attempts and last error."""
+        ...
 
 
 class PackingNumbers(Protocol):

@@ -1,10 +1,47 @@
-"""The outbox: thread messages written with the change they report, delivered later."""
+"""The outbox: thread messages written with the change they report, delivered later.
+
+Rows are leased to one deliverer at a time, so two bot processes never deliver the same row:
+PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; SQLite (one writer at a time)
+takes each row with a conditional UPDATE and checks the row count. Both paths use the
+conditional UPDATE, so an expired lease is taken over exactly once either way.
+"""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.ports import OutboxMessage
 from store.models import OutboxRow
+
+MAX_ERROR_CHARS = 2000
+DELIVERED_TS_KEY = "delivered_ts"  # the reply's Slack ts, kept in the payload (no column yet)
+
+
+def _to_message(row: OutboxRow, in_doubt: bool = False) -> OutboxMessage:
+    return OutboxMessage(
+        request_id=row.request_id, kind=row.kind, payload=dict(row.payload),
+        created_at=row.created_at, id=row.id, attempts=row.attempts,
+        last_error=row.last_error or "", delivered_at=row.delivered_at,
+        next_attempt_at=row.next_attempt_at, in_doubt=in_doubt,
+    )
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Undelivered, its retry time reached, and nobody holding a live lease on it."""
+    return and_(
+        OutboxRow.delivered_at.is_(None),
+        or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+        or_(OutboxRow.lease_owner.is_(None), OutboxRow.lease_expires_at.is_(None),
+            OutboxRow.lease_expires_at <= now),
+    )
+
+
+def _held_by(message_id: int, owner: str) -> ColumnElement[bool]:
+    return and_(OutboxRow.id == message_id, OutboxRow.lease_owner == owner,
+                OutboxRow.delivered_at.is_(None))
 
 
 class SqlOutbox:
@@ -16,4 +53,80 @@ class SqlOutbox:
                         payload=message.payload, created_at=message.created_at)
         self.session.add(row)
         self.session.flush()
-        return OutboxMessage(row.request_id, row.kind, row.payload, row.created_at, row.id)
+        return _to_message(row)
+
+    def claim_due(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease up to limit due rows to owner, plus the other due rows of the same requests.
+
+        A request's rows are claimed together because its results are delivered together.
+        """
+        first = self._candidates(_due(now), limit)
+        if not first:
+            return []
+        request_ids = {row.request_id for row in first}
+        rest = self._candidates(
+            and_(_due(now), OutboxRow.request_id.in_(request_ids),
+                 OutboxRow.id.not_in([row.id for row in first])),
+            None,
+        )
+        # read before the UPDATE: a lease still set here ran out without a result
+        seen = [(row.id, row.attempts > 0 or row.lease_owner is not None) for row in first + rest]
+        claimed = [(mid, doubt) for mid, doubt in seen if self._take(mid, owner, now, lease_until)]
+        return [_to_message(self.session.get(OutboxRow, mid, populate_existing=True), doubt)  # type: ignore[arg-type]
+                for mid, doubt in claimed]
+
+    def _candidates(self, where: ColumnElement[bool], limit: int | None) -> list[OutboxRow]:
+        stmt = select(OutboxRow).where(where).order_by(OutboxRow.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # rows another deliverer is claiming right now are skipped, not waited for
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
+
+    def _take(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+        return self._set(and_(OutboxRow.id == message_id, _due(now)),
+                         lease_owner=owner, lease_expires_at=lease_until)
+
+    def _set(self, where: ColumnElement[bool], **values: Any) -> bool:
+        result = self.session.execute(
+            update(OutboxRow).where(where).values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def mark_delivered(self, message_id: int, owner: str, at: datetime, message_ts: str) -> bool:
+        """Record delivery (and the reply's ts); False when owner no longer holds the lease."""
+        row = self.session.get(OutboxRow, message_id, populate_existing=True)
+        if row is None:
+            return False
+        payload = {**row.payload, DELIVERED_TS_KEY: message_ts}
+        # the lease owner stays on the row: it says which process delivered it
+        return self._set(_held_by(message_id, owner), delivered_at=at, lease_expires_at=None,
+                         payload=payload)
+
+    def mark_failed(
+        self, message_id: int, owner: str, error: str, next_attempt_at: datetime
+    ) -> bool:
+        """Count a failed attempt, keep its error and free the row until next_attempt_at."""
+        return self._set(
+            _held_by(message_id, owner), attempts=OutboxRow.attempts + 1,
+            last_error=error[:MAX_ERROR_CHARS], next_attempt_at=next_attempt_at,
+            lease_owner=None, lease_expires_at=None,
+        )
+
+    def release(self, message_id: int, owner: str, in_doubt: bool = False) -> bool:
+        """Give a claimed row back untouched (not an attempt), for a later round."""
+        # an in-doubt row keeps its owner (with no expiry, so it is free): the next claim
+        # sees a lease nobody resolved and keeps doubting
+        return self._set(_held_by(message_id, owner), lease_expires_at=None,
+                         **({} if in_doubt else {"lease_owner": None}))
+
+    def pending(self, limit: int = 50) -> list[OutboxMessage]:
+        """Undelivered messages, oldest first, with their attempts and last error."""
+        rows = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.delivered_at.is_(None))
+            .order_by(OutboxRow.id).limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_to_message(row) for row in rows]

@@ -1,0 +1,1 @@
+"""Pure Block Kit renderers: text plus blocks, inside Slack's documented limits."""

@@ -1,0 +1,127 @@
+"""The Slack Web API client the bot uses off the acknowledgement path, and its failures read."""
+from __future__ import annotations
+
+import http.client
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryIntervalCalculator,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_RETRIES = 2
+# A longer Retry-After is not slept through inside the call: the caller reschedules instead,
+# so that a poller thread is never parked for minutes.
+MAX_IN_CALL_WAIT_SECONDS = 5.0
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(minutes=15)
+# Slack answers these with HTTP 200 and ok=false, yet they say Slack is unwell, not the call
+TRANSIENT_API_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    """A header's value, matched without case; list values (the retry handlers') unwrapped."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return str(value[0] if isinstance(value, (list, tuple)) else value)
+    return None
+
+
+def retry_after_seconds(headers: Mapping[str, Any] | None) -> float | None:
+    """Retry-After in seconds, None when absent or unreadable."""
+    value = header(headers, "Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit handler (it sleeps Retry-After), only for short waits."""
+
+    def __init__(self, max_retry_count: int = 1, max_wait: float = MAX_IN_CALL_WAIT_SECONDS):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        wait = retry_after_seconds(response.headers if response else None)
+        return (wait or 0.0) <= self.max_wait
+
+
+def make_web_client(
+    token: str,
+    base_url: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    retries: int = DEFAULT_RETRIES,
+    interval_calculator: RetryIntervalCalculator | None = None,
+    max_rate_limit_wait: float = MAX_IN_CALL_WAIT_SECONDS,
+) -> WebClient:
+    """A WebClient at base_url (SLACK_API_URL; Slack's when None) with slack_sdk's retry handlers.
+
+    Connection errors are retried only when urllib raised them before the request was sent
+    (URLError): a connection dropped after sending may have posted, and is left to the caller.
+    """
+    interval = {"interval_calculator": interval_calculator} if interval_calculator else {}
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=retries, error_types=[URLError], **interval),
+        BoundedRateLimitRetryHandler(max_retry_count=retries, max_wait=max_rate_limit_wait),
+        ServerErrorRetryHandler(max_retry_count=retries, **interval),
+    ]
+    options: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": handlers}
+    if base_url:
+        options["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+    return WebClient(**options)
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    """Why a Slack call failed, in a line for last_error, and what that means for retrying."""
+
+    error: str
+    retry_after: float | None = None  # seconds Slack asked us to wait
+    transient: bool = True  # Slack or the network is unwell: other calls would fail too
+
+
+def call_failure(exc: Exception, method: str) -> CallFailure | None:
+    """Read a failed call; None when exc is not a Slack or network failure (a bug)."""
+    if isinstance(exc, SlackApiError):
+        return _api_failure(exc, method)
+    if isinstance(exc, TimeoutError):
+        return CallFailure(f"{method}: no answer before the client timeout")
+    if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError)):
+        return CallFailure(f"{method}: connection failed ({type(exc).__name__}: {exc})")
+    return None
+
+
+def _api_failure(exc: SlackApiError, method: str) -> CallFailure:
+    response = exc.response
+    status = getattr(response, "status_code", 0)
+    data = getattr(response, "data", None)
+    code = data.get("error", "") if isinstance(data, dict) else ""
+    if status == 429:
+        wait = retry_after_seconds(getattr(response, "headers", None))
+        shown = f", Retry-After {wait:g}s" if wait is not None else ""
+        return CallFailure(f"{method}: rate limited (HTTP 429{shown})", wait)
+    if status != 200:  # 5xx after the client's own retries, or a proxy in the way
+        return CallFailure(f"{method}: HTTP {status} {code[:200]}".rstrip())
+    return CallFailure(f"{method}: {code or 'error'}", transient=code in TRANSIENT_API_ERRORS)
+
+
+def next_attempt_at(now: datetime, failed_before: int, failure: CallFailure) -> datetime:
+    """When to call again: Retry-After when Slack gave one, else exponential backoff, capped."""
+    if failure.retry_after is not None:
+        return now + timedelta(seconds=failure.retry_after)
+    return now + min(BACKOFF_BASE * (2 ** min(failed_before, 20)), BACKOFF_CAP)

@@ -1,0 +1,248 @@
+"""Delivering job results from the outbox into their request's Slack thread, once each.
+
+One round: claim the due outbox rows (a lease, so another bot process skips them), group them
+by request, post one reply per finished request, edit the request message to its final
+status, and mark the rows delivered. A failed call delays the rows with a backoff (Slack's
+Retry-After when it gave one); it never drops them. Every attempt after the first may have
+reached Slack (a timeout, a dropped connection, a process that died after posting), so such
+a delivery first looks in the thread for a reply carrying the same outbox ids in its metadata.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from slack_sdk import WebClient
+
+from domain.ports import OutboxMessage, UnitOfWork
+from domain.requests import Job, JobState, Request
+from handlers.render.request_message import final_request_message
+from handlers.render.results import JobResult, result_reply
+from handlers.slack_client import CallFailure, call_failure, next_attempt_at
+
+RESULT_EVENT = "cancelbot_result"  # metadata event_type of a result reply
+JOB_RESULT = "job_result"  # the outbox kind domain/execution.py writes
+DEFAULT_LIMIT = 50
+DEFAULT_LEASE = timedelta(minutes=5)  # well past a few client timeouts and retries
+REPLIES_PAGE = 200
+REPLIES_MAX_PAGES = 25
+
+log = logging.getLogger(__name__)
+
+
+class SlackCallFailed(Exception):
+    """A Slack call that failed for a reason call_failure could read."""
+
+    def __init__(self, failure: CallFailure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class Group:
+    """The claimed outbox rows of one request and kind, with the request and its jobs."""
+
+    kind: str
+    request: Request | None
+    jobs: list[Job]
+    messages: list[OutboxMessage]
+
+    @property
+    def ids(self) -> list[int]:
+        return [m.id for m in self.messages]  # type: ignore[misc]
+
+    @property
+    def in_doubt(self) -> bool:
+        return any(m.in_doubt for m in self.messages)
+
+    @property
+    def results(self) -> list[JobResult]:
+        return sorted((JobResult.from_payload(m.payload) for m in self.messages),
+                      key=lambda r: r.job_id)
+
+    def waiting_for(self) -> str | None:
+        """Why the group cannot be delivered yet, or None when it can."""
+        request = self.request
+        if request is None or not (request.channel_id and request.message_ts):
+            return "its request message is not posted yet"
+        if not all(job.state.final for job in self.jobs):
+            return "other orders of the request are not finished"
+        finished = {j.id for j in self.jobs if j.state in (JobState.SUCCEEDED, JobState.FAILED)}
+        if not finished <= {r.job_id for r in self.results}:
+            return "some results of the request were not claimed with it"
+        return None
+
+
+def deliver_due(
+    uow_factory: Callable[[], UnitOfWork], client: WebClient, owner: str, now: datetime,
+    *, limit: int = DEFAULT_LIMIT, lease: timedelta = DEFAULT_LEASE,
+) -> int:
+    """Post due results into their threads; returns how many outbox rows were delivered."""
+    with uow_factory() as uow:
+        claimed = uow.outbox.claim_due(owner, now, now + lease, limit)
+        uow.commit()
+    if not claimed:
+        return 0
+    groups = load_groups(uow_factory, claimed)
+    delivered = 0
+    for index, group in enumerate(groups):
+        count, slack_unwell = deliver_group(uow_factory, client, owner, now, group)
+        delivered += count
+        if slack_unwell:  # the rest would most likely fail too: leave it for the next round
+            rest = [m for later in groups[index + 1:] for m in later.messages]
+            release(uow_factory, owner, rest)
+            break
+    return delivered
+
+
+def load_groups(
+    uow_factory: Callable[[], UnitOfWork], messages: list[OutboxMessage]
+) -> list[Group]:
+    """Claimed rows grouped by request and kind, oldest first, with each request and its jobs."""
+    keyed: dict[tuple[int, str], list[OutboxMessage]] = {}
+    for message in sorted(messages, key=lambda m: m.id or 0):
+        keyed.setdefault((message.request_id, message.kind), []).append(message)
+    with uow_factory() as uow:
+        return [Group(kind, uow.requests.get(request_id), uow.jobs.for_request(request_id), rows)
+                for (request_id, kind), rows in keyed.items()]
+
+
+def deliver_group(
+    uow_factory: Callable[[], UnitOfWork], client: WebClient, owner: str, now: datetime,
+    group: Group,
+) -> tuple[int, bool]:
+    """Deliver one group: (rows delivered, whether Slack looked unwell)."""
+    if group.kind != JOB_RESULT:
+        fail(uow_factory, owner, now, group,
+             CallFailure(f"no renderer for outbox kind {group.kind!r}", transient=False))
+        return 0, False
+    waiting = group.waiting_for()
+    if waiting:
+        log.debug("outbox %s left for later: %s", group.ids, waiting)
+        release(uow_factory, owner, group.messages)
+        return 0, False
+    try:
+        ts = (find_posted(client, group) if group.in_doubt else None) or post_reply(client, group)
+    except SlackCallFailed as exc:
+        fail(uow_factory, owner, now, group, exc.failure)
+        return 0, exc.failure.transient
+    except Exception as exc:  # a bug, not Slack: keep the rows and say why, for /cancelled jobs
+        log.exception("outbox %s could not be rendered or posted", group.ids)
+        fail(uow_factory, owner, now, group,
+             CallFailure(f"{type(exc).__name__}: {exc}", transient=False))
+        return 0, False
+    failure = update_request_message(client, group)
+    if failure and failure.transient:
+        # the reply is in the thread; the next attempt finds it there and edits again
+        fail(uow_factory, owner, now, group, failure)
+        return 0, True
+    return mark_delivered(uow_factory, owner, now, group, ts), False
+
+
+def call(method: str, function: Callable[..., Any], **arguments: Any) -> Any:
+    """A Slack call whose Slack and network failures become SlackCallFailed."""
+    try:
+        return function(**arguments)
+    except Exception as exc:
+        failure = call_failure(exc, method)
+        if failure is None:
+            raise
+        raise SlackCallFailed(failure) from exc
+
+
+def find_posted(client: WebClient, group: Group) -> str | None:
+    """The ts of a reply in the thread already carrying any of the group's outbox ids."""
+    ids, cursor = set(group.ids), None
+    request = group.request
+    for _ in range(REPLIES_MAX_PAGES):
+        page = call("conversations.replies", client.conversations_replies,
+                    channel=request.channel_id, ts=request.message_ts,  # type: ignore[union-attr]
+                    include_all_metadata=True, limit=REPLIES_PAGE,
+                    **({"cursor": cursor} if cursor else {}))
+        for message in page.get("messages") or []:
+            if ids & carried_ids(message):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    log.warning("thread of request %s too long to search; posting", request.id)  # type: ignore[union-attr]
+    return None
+
+
+def carried_ids(message: dict[str, Any]) -> set[int]:
+    """The outbox ids a thread message says it delivers (none for other messages)."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != RESULT_EVENT:
+        return set()
+    ids = (metadata.get("event_payload") or {}).get("outbox_ids") or []
+    return {int(i) for i in ids if str(i).isdigit()}
+
+
+def post_reply(client: WebClient, group: Group) -> str:
+    """Post the group's result reply in the request's thread; its ts."""
+    request: Request = group.request  # type: ignore[assignment]
+    reply = result_reply(group.results, request.requested_by, request.id)  # type: ignore[arg-type]
+    response = call(
+        "chat.postMessage", client.chat_postMessage,
+        channel=request.channel_id, thread_ts=request.message_ts, text=reply.text,
+        blocks=reply.blocks,
+        metadata={"event_type": RESULT_EVENT,
+                  "event_payload": {"outbox_ids": group.ids, "request_id": request.id}},
+    )
+    return str(response["ts"])
+
+
+def update_request_message(client: WebClient, group: Group) -> CallFailure | None:
+    """Edit the request message to its final status; the failure, if any."""
+    request: Request = group.request  # type: ignore[assignment]
+    try:
+        final = final_request_message(request, group.results)
+        call("chat.update", client.chat_update, channel=request.channel_id,
+             ts=request.message_ts, text=final.text, blocks=final.blocks)
+        return None
+    except SlackCallFailed as exc:
+        failure = exc.failure
+    except Exception as exc:  # a bug: the reply is posted, and that is what counts
+        failure = CallFailure(f"{type(exc).__name__}: {exc}", transient=False)
+    if not failure.transient:  # e.g. the message was deleted: retrying cannot help
+        log.warning("request %s message not updated: %s", request.id, failure.error)
+    return failure
+
+
+def mark_delivered(
+    uow_factory: Callable[[], UnitOfWork], owner: str, now: datetime, group: Group, ts: str
+) -> int:
+    """Record the group delivered with its reply's ts; the rows this owner still held."""
+    with uow_factory() as uow:
+        marked = sum(uow.outbox.mark_delivered(mid, owner, now, ts) for mid in group.ids)
+        uow.commit()
+    if marked < len(group.ids):  # a lease ran out meanwhile: the new holder finds the reply
+        log.warning("outbox %s: lease lost before it was marked delivered", group.ids)
+    return marked
+
+
+def fail(
+    uow_factory: Callable[[], UnitOfWork], owner: str, now: datetime, group: Group,
+    failure: CallFailure,
+) -> None:
+    """Count a failed attempt on every row of the group and set when to try again."""
+    log.warning("outbox %s not delivered: %s", group.ids, failure.error)
+    with uow_factory() as uow:
+        for message in group.messages:
+            retry_at = next_attempt_at(now, message.attempts, failure)
+            uow.outbox.mark_failed(message.id, owner, failure.error, retry_at)  # type: ignore[arg-type]
+        uow.commit()
+
+
+def release(
+    uow_factory: Callable[[], UnitOfWork], owner: str, messages: list[OutboxMessage]
+) -> None:
+    """Give rows back for a later round without counting an attempt."""
+    if not messages:
+        return
+    with uow_factory() as uow:
+        for message in messages:
+            uow.outbox.release(message.id, owner, message.in_doubt)  # type: ignore[arg-type]
+        uow.commit()
