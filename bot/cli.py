@@ -5,9 +5,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from bot.commands import database, demo, importing, inspect
+from bot.commands import database, demo, importing, inspect, worker
 
-COMMAND_MODULES = (database, importing, inspect, demo)
+COMMAND_MODULES = (database, importing, inspect, demo, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Callable
 
 from domain import rules
@@ -15,11 +16,16 @@ from domain.status import Phase, Status, StatusContext
 SYSTEM_ACTOR = "cancelbot"
 
 
-def start(uow: UnitOfWork, job_id: int) -> tuple[Job, Order] | None:
-    """Mark a queued job running; None when it is already finished (running twice is a no-op)."""
+def start(uow: UnitOfWork, job_id: int, owner: str | None = None) -> tuple[Job, Order] | None:
+    """Mark a queued job running (given owner: check it is leased to owner); None if not to run."""
+    if owner is not None:  # claimed by that worker, which moved it to running
+        job = uow.jobs.lock_running(job_id, owner)
+        if job is None:
+            return None
+        return job, uow.orders.get_by_id(job.order_id)  # type: ignore[return-value]
     job = uow.jobs.get(job_id)
     if job is None or job.state.final or job.state is JobState.AWAITING_APPROVAL:
-        return None
+        return None  # unknown, finished (running twice is a no-op), or not approved yet
     if job.state is JobState.QUEUED:
         job = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
         uow.jobs.update(job)
@@ -40,11 +46,11 @@ def read_sales_order(
 
 def run_job(
     uow_factory: Callable[[], UnitOfWork], sales_site: SalesSite, job_id: int,
-    ctx: StatusContext,
+    ctx: StatusContext, owner: str | None = None,
 ) -> Job | None:
-    """Run a queued or running job to its end; a finished job is returned untouched."""
+    """Run a job to its end (owner: the worker holding its lease); else return it untouched."""
     with uow_factory() as uow:
-        started = start(uow, job_id)
+        started = start(uow, job_id, owner)
     if started is None:
         with uow_factory() as uow:
             return uow.jobs.get(job_id)
@@ -55,16 +61,17 @@ def run_job(
         # read outside any transaction: the sales site may be slow
         sales_order, failure = read_sales_order(sales_site, order)
     with uow_factory() as uow:
-        return _finish(uow, job_id, sales_order, failure, ctx)
+        return _finish(uow, job_id, owner, sales_order, failure, ctx)
 
 
 def _finish(
-    uow: UnitOfWork, job_id: int, sales_order: SalesOrder | None, failure: Failure | None,
-    ctx: StatusContext,
+    uow: UnitOfWork, job_id: int, owner: str | None, sales_order: SalesOrder | None,
+    failure: Failure | None, ctx: StatusContext,
 ) -> Job:
-    job = uow.jobs.get(job_id)
-    if job is None or job.state is not JobState.RUNNING:
-        return job  # type: ignore[return-value]  # finished by another worker meanwhile
+    # locked first, so that of two finishers the second waits and then finds nothing to do
+    job = uow.jobs.lock_running(job_id, owner)
+    if job is None:  # finished by another run meanwhile, or reclaimed from this worker
+        return uow.jobs.get(job_id)  # type: ignore[return-value]
     order = uow.orders.get_by_id(job.order_id)
     outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)  # type: ignore[arg-type]
     if outcome.succeeded:
@@ -131,3 +138,15 @@ def _report(uow: UnitOfWork, job: Job, order: Order, ctx: StatusContext) -> None
         },
         created_at=ctx.now,
     ))
+
+
+def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:
+    """Queue again the jobs whose worker stopped renewing its lease, each with an audit event."""
+    jobs = uow.jobs.reclaim_expired(now)
+    for job in jobs:
+        uow.audit.record(AuditEvent(
+            now, SYSTEM_ACTOR, "reclaimed", job.packing_no, job.request_id, job.id,
+            f"the worker running attempt {job.attempts} stopped renewing its lease; queued again",
+        ))
+    uow.commit()
+    return jobs

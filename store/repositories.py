@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from domain.errors import ActiveRequestExists
 from domain.model import Order, OrderState, SalesOrder
 from domain.ports import AuditEvent, Counts, ListQuery, Page
-from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request
+from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request, check_transition
 from domain.status import StatusContext
 from store import listing
 from store.mapping import (
@@ -156,6 +156,84 @@ class SqlJobs:
             update(JobRow).where(JobRow.id == job.id).values(**job_values(job))
             .execution_options(synchronize_session=False)
         )
+
+    # Leases. lease_owner stays on a finished job, as the record of which worker ran it.
+
+    def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        if lease_until <= now:
+            raise ValueError("a lease must end after the claim")
+        check_transition(JobState.QUEUED, JobState.RUNNING)
+        leased = dict(state=JobState.RUNNING.value, lease_owner=owner,
+                      lease_expires_at=lease_until, attempts=JobRow.attempts + 1)
+        queued = (select(JobRow.id).where(JobRow.state == JobState.QUEUED.value)
+                  .order_by(JobRow.id).limit(limit))
+        if self._postgres:
+            # locked until commit, so one update takes them all; rows another worker is
+            # claiming this instant are skipped, never waited for
+            ids = self.session.scalars(queued.with_for_update(skip_locked=True)).all()
+            if ids:
+                self._update([JobRow.id.in_(ids)], leased)
+        else:  # one writer at a time; each row still only if nobody took it meanwhile
+            ids = [i for i in self.session.scalars(queued).all() if self._update(
+                [JobRow.id == i, JobRow.state == JobState.QUEUED.value], leased) == 1]
+        return self._fresh(list(ids))
+
+    def renew(self, job_id: int, owner: str, lease_until: datetime) -> bool:
+        return self._update(self._held(job_id, owner), {"lease_expires_at": lease_until}) == 1
+
+    def release(self, job_id: int, owner: str) -> bool:
+        check_transition(JobState.RUNNING, JobState.QUEUED)
+        # the job never started, so its claim does not count as an attempt
+        return self._update(self._held(job_id, owner), dict(
+            state=JobState.QUEUED.value, lease_owner=None, lease_expires_at=None,
+            attempts=JobRow.attempts - 1)) == 1
+
+    def reclaim_expired(self, now: datetime) -> list[Job]:
+        check_transition(JobState.RUNNING, JobState.QUEUED)
+        expired = select(JobRow.id).where(
+            JobRow.state == JobState.RUNNING.value, JobRow.lease_expires_at <= now)
+        if self._postgres:  # a job being finished is locked: it belongs to its finisher
+            expired = expired.with_for_update(skip_locked=True)
+        ids = self.session.scalars(expired).all()
+        if ids:
+            ids = self.session.scalars(
+                update(JobRow).where(JobRow.id.in_(ids), JobRow.lease_expires_at <= now)
+                .values(state=JobState.QUEUED.value, lease_owner=None, lease_expires_at=None)
+                .returning(JobRow.id).execution_options(synchronize_session=False)
+            ).all()
+        return self._fresh(list(ids))
+
+    def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
+        # an UPDATE that changes nothing, for its row lock (on SQLite the write lock): a second
+        # finisher waits here, then PostgreSQL re-checks the WHERE on the finished row
+        if self._update(self._held(job_id, owner), {"state": JobRow.state}) != 1:
+            return None
+        return self.get(job_id)
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    @staticmethod
+    def _held(job_id: int, owner: str | None) -> list[object]:
+        where = [JobRow.id == job_id, JobRow.state == JobState.RUNNING.value]
+        return where + ([JobRow.lease_owner == owner] if owner is not None else [])
+
+    def _update(self, where: list[object], values: dict[str, object]) -> int:
+        result = self.session.execute(
+            update(JobRow).where(*where).values(**values)  # type: ignore[arg-type]
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+    def _fresh(self, ids: list[int]) -> list[Job]:
+        if not ids:
+            return []
+        rows = self.session.scalars(
+            select(JobRow).where(JobRow.id.in_(ids)).order_by(JobRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_job(r) for r in rows]
 
 
 class SqlAudit:

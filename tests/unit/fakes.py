@@ -58,10 +58,11 @@ class _State:
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
     next_id: int = 1
+    leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # job id: owner, until
 
     def copy(self) -> "_State":
         return _State(dict(self.orders), dict(self.requests), dict(self.jobs),
-                      list(self.audit), list(self.outbox), self.next_id)
+                      list(self.audit), list(self.outbox), self.next_id, dict(self.leases))
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -182,6 +183,49 @@ class FakeJobs(_Repo):
         if job.id not in self._s.jobs:
             raise KeyError(job.id)
         self._s.jobs[job.id] = job  # type: ignore[index]
+
+    def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        if lease_until <= now:
+            raise ValueError("a lease must end after the claim")
+        claimed = []
+        for job in self.in_states((JobState.QUEUED,), limit):
+            running = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
+            self.update(running)
+            self._s.leases[job.id] = (owner, lease_until)  # type: ignore[index]
+            claimed.append(running)
+        return claimed
+
+    def _holds(self, job_id: int, owner: str | None) -> Job | None:
+        job = self.get(job_id)
+        if job is None or job.state is not JobState.RUNNING:
+            return None
+        held_by = self._s.leases.get(job_id, (None, None))[0]
+        return job if owner is None or held_by == owner else None
+
+    def renew(self, job_id: int, owner: str, lease_until: datetime) -> bool:
+        if self._holds(job_id, owner) is None:
+            return False
+        self._s.leases[job_id] = (owner, lease_until)
+        return True
+
+    def release(self, job_id: int, owner: str) -> bool:
+        job = self._holds(job_id, owner)
+        if job is None:
+            return False
+        self.update(job.moved(JobState.QUEUED, attempts=job.attempts - 1))
+        del self._s.leases[job_id]
+        return True
+
+    def reclaim_expired(self, now: datetime) -> list[Job]:
+        expired = [i for i, (_, until) in self._s.leases.items()
+                   if until <= now and self._holds(i, None)]
+        for job_id in expired:
+            self.update(self._s.jobs[job_id].moved(JobState.QUEUED))
+            del self._s.leases[job_id]
+        return [self._s.jobs[i] for i in sorted(expired)]
+
+    def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
+        return self._holds(job_id, owner)
 
 
 class FakeAudit(_Repo):

@@ -1,0 +1,89 @@
+"""`cancelbot worker`: run approved jobs and deliver their results until SIGTERM, no listeners.
+
+A job-only instance next to `cancelbot run`, or several of them on one PostgreSQL database:
+leases in the database keep each job to one worker (DESIGN.md, "Jobs and the scheduler").
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.config import ConfigError, Settings
+from bot.scheduler import build_scheduler, run_until_signalled
+from bot.wiring import Store, open_store
+from bot.worker import LEASE, JobWorker, worker_owner
+from handlers.slack_client import make_web_client
+from handlers.thread_results import deliver_due
+
+log = logging.getLogger("cancelbot.worker")
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    worker = commands.add_parser(
+        "worker", help="run approved resyncs and restores until SIGTERM (no Slack listeners)",
+        description="Polls every CANCELBOT_POLL_SECONDS; on SIGTERM or Ctrl-C finishes the job "
+        "in hand, gives back the jobs it claimed but did not start, and exits with status 0.",
+    )
+    worker.add_argument(
+        "--lease-seconds", type=_seconds, default=LEASE.total_seconds(), metavar="SECONDS",
+        help="how long a claimed job stays with this worker unless renewed (renewed every "
+        "third of it); another worker takes over this long after a crash (default %(default)g)",
+    )
+    worker.set_defaults(run=run_worker)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Poll until SIGTERM or SIGINT; 0 after a clean stop, 1 if the database is not usable."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    store = open_store(settings)
+    try:
+        owner = worker_owner()
+        worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now,
+                           lease=timedelta(seconds=args.lease_seconds))
+        worker.reclaim_expired()  # also checks the database before polling it
+        scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner), None, settings)
+        run_until_signalled(scheduler, worker)
+        return 0
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"Cannot use the database ({reason}); if it is new, run "
+              "`cancelbot db upgrade` first.", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+
+
+def outbox_delivery(settings: Settings, store: Store, owner: str) -> Callable[[], int] | None:
+    """The poller posting outbox rows into their Slack threads; None without SLACK_BOT_TOKEN."""
+    if not settings.slack_bot_token:
+        # nothing is lost: the results wait in the outbox for a worker that has a token
+        log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
+        return None
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    return lambda: deliver_due(store.uow, client, owner, utc_now())
