@@ -14,6 +14,7 @@ from domain.requests import Job, JobState, recovery_for
 from domain.status import Phase, Status, StatusContext
 
 SYSTEM_ACTOR = "cancelbot"
+MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again
 
 
 def start(uow: UnitOfWork, job_id: int, owner: str | None = None) -> tuple[Job, Order] | None:
@@ -83,7 +84,7 @@ def _finish(
         job = job.fail(outcome.failure, ctx.now)  # type: ignore[arg-type]
         uow.orders.update(replace(order, recovery=recovery_for(job.state, job.failure_code)))  # type: ignore[arg-type]
     uow.jobs.update(job)
-    _report(uow, job, order, ctx)  # type: ignore[arg-type]
+    _report(uow, job, order, ctx.now)  # type: ignore[arg-type]
     uow.commit()
     return job
 
@@ -110,17 +111,17 @@ def result_status(job: Job, order: Order) -> Status:
     return Status.of(order.category, phase)  # type: ignore[arg-type]
 
 
-def _report(uow: UnitOfWork, job: Job, order: Order, ctx: StatusContext) -> None:
+def _report(uow: UnitOfWork, job: Job, order: Order, now: datetime) -> None:
     status = result_status(job, order)
     failure = job.failure
     detail = failure.describe() if failure else f"packing number {job.result_packing_no}"
     uow.audit.record(
-        AuditEvent(ctx.now, SYSTEM_ACTOR, job.state.value, job.packing_no, job.request_id,
+        AuditEvent(now, SYSTEM_ACTOR, job.state.value, job.packing_no, job.request_id,
                    job.id, detail)
     )
     if job.result_packing_no and job.result_packing_no != job.packing_no:
         uow.audit.record(
-            AuditEvent(ctx.now, SYSTEM_ACTOR, "created", job.result_packing_no,
+            AuditEvent(now, SYSTEM_ACTOR, "created", job.result_packing_no,
                        job.request_id, job.id, f"resynced from {job.packing_no}")
         )
     uow.outbox.add(OutboxMessage(
@@ -136,7 +137,7 @@ def _report(uow: UnitOfWork, job: Job, order: Order, ctx: StatusContext) -> None
             "reason": failure.describe() if failure else None,
             "retryable": failure.retryable if failure else None,
         },
-        created_at=ctx.now,
+        created_at=now,
     ))
 
 
@@ -144,9 +145,24 @@ def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:
     """Queue again the jobs whose worker stopped renewing its lease, each with an audit event."""
     jobs = uow.jobs.reclaim_expired(now)
     for job in jobs:
+        if job.attempts >= MAX_ATTEMPTS:
+            _give_up(uow, job, now)
+            continue
         uow.audit.record(AuditEvent(
             now, SYSTEM_ACTOR, "reclaimed", job.packing_no, job.request_id, job.id,
             f"the worker running attempt {job.attempts} stopped renewing its lease; queued again",
         ))
     uow.commit()
     return jobs
+
+
+def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
+    """A job that stopped its worker MAX_ATTEMPTS times fails as a server error, so that it
+    cannot keep taking workers down; a new request stays allowed."""
+    failed = job.fail(Failure(
+        FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing"
+    ), now)
+    uow.jobs.update(failed)
+    order = uow.orders.get_by_id(job.order_id)
+    uow.orders.update(replace(order, recovery=recovery_for(failed.state, failed.failure_code)))  # type: ignore[arg-type]
+    _report(uow, failed, order, now)  # type: ignore[arg-type]

@@ -17,7 +17,6 @@ from domain.ports import OutboxMessage
 from store.models import OutboxRow
 
 MAX_ERROR_CHARS = 2000
-DELIVERED_TS_KEY = "delivered_ts"  # the reply's Slack ts, kept in the payload (no column yet)
 
 
 def _to_message(row: OutboxRow, in_doubt: bool = False) -> OutboxMessage:
@@ -97,13 +96,9 @@ class SqlOutbox:
 
     def mark_delivered(self, message_id: int, owner: str, at: datetime, message_ts: str) -> bool:
         """Record delivery (and the reply's ts); False when owner no longer holds the lease."""
-        row = self.session.get(OutboxRow, message_id, populate_existing=True)
-        if row is None:
-            return False
-        payload = {**row.payload, DELIVERED_TS_KEY: message_ts}
         # the lease owner stays on the row: it says which process delivered it
         return self._set(_held_by(message_id, owner), delivered_at=at, lease_expires_at=None,
-                         payload=payload)
+                         delivered_ts=message_ts)
 
     def mark_failed(
         self, message_id: int, owner: str, error: str, next_attempt_at: datetime

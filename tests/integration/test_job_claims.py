@@ -243,3 +243,22 @@ def test_two_runs_of_one_job_finishing_at_once_write_one_result(databases, actio
     assert made == ([(job.id, results[0].result_packing_no)] if action is Action.RESYNC else [])
     assert count(db.sessions, AuditRow, AuditRow.kind == "succeeded") == 1
     assert count(db.sessions, JobRow, JobRow.state == "running") == 0
+
+
+def test_a_job_that_stopped_its_worker_three_times_fails_as_a_server_error(uow, sessions):
+    job, = queued_jobs(uow, sessions, resyncs=1)
+    now = NOW
+    for _ in range(execution.MAX_ATTEMPTS):
+        claim(uow, "crashing", now=now)  # each worker dies without finishing
+        now += LEASE
+        with uow() as u:
+            execution.reclaim_expired(u, now)
+
+    with uow() as u:
+        failed = u.jobs.get(job.id)
+        order = u.orders.get(job.packing_no)
+    assert (failed.state, failed.attempts) == (JobState.FAILED, execution.MAX_ATTEMPTS)
+    assert "stopped 3 times without finishing" in failed.failure.describe()
+    assert failed.failure.retryable and order.recovery.value == "failed_retry"
+    assert outbox_job_ids(sessions) == [job.id]
+    assert claim(uow, "w2", now=now) == []

@@ -112,7 +112,7 @@ def test_a_reply_slack_posted_without_answering_is_not_posted_again(
     [look] = fake_slack.calls_to("conversations.replies")
     assert look.params["include_all_metadata"] in ("1", "true")
     [row] = outbox_rows(sessions)
-    assert row.payload["delivered_ts"] == reply["ts"]
+    assert row.delivered_ts == reply["ts"]
     assert "edited" in fake_slack.message(APPROVALS, placed.ts)
 
 

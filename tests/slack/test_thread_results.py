@@ -45,7 +45,7 @@ def test_a_resync_reply_names_the_new_packing_number_and_says_the_old_one_is_no_
     assert reply["metadata"] == {"event_type": RESULT_EVENT,
                                  "event_payload": {"outbox_ids": [row.id],
                                                    "request_id": placed.request_id}}
-    assert (row.delivered_at, row.attempts, row.payload["delivered_ts"]) == (
+    assert (row.delivered_at, row.attempts, row.delivered_ts) == (
         DELIVER_AT, 0, reply["ts"])
 
 
