@@ -8,6 +8,7 @@ from typing import Callable
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.commands.problems import database_unusable
 from bot.config import ConfigError, Settings
 from bot.text_views import render_history, render_listing, render_lookup
 from bot.wiring import open_store
@@ -86,9 +87,7 @@ def run_view(args: argparse.Namespace, view: View) -> int:
         print(exc.message, file=sys.stderr)
         return 1
     except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        print(f"Cannot read the database ({reason}); if it is new, run "
-              "`cancelbot db upgrade` first.", file=sys.stderr)
+        print(database_unusable(exc), file=sys.stderr)
         return 1
     finally:
         store.close()

@@ -13,6 +13,7 @@ from typing import Callable
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.commands.problems import database_unusable
 from bot.config import ConfigError, Settings
 from bot.scheduler import build_scheduler, run_until_signalled
 from bot.wiring import Store, open_store
@@ -71,9 +72,7 @@ def run_worker(args: argparse.Namespace) -> int:
         run_until_signalled(scheduler, worker)
         return 0
     except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        print(f"Cannot use the database ({reason}); if it is new, run "
-              "`cancelbot db upgrade` first.", file=sys.stderr)
+        print(database_unusable(exc, "use"), file=sys.stderr)
         return 1
     finally:
         store.close()

@@ -10,12 +10,13 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrderStatus, Stage
+from domain.model import Order, Origin, SalesOrderStatus, Stage
 from domain.status import StatusContext
 from domain.window import business_tz
 from store.db import make_engine
 from store.models import JobRow, SalesOrderRow
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
+from tests.orders import active_order, cancelled_order
 
 SEOUL = business_tz("Asia/Seoul")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SEOUL)
@@ -28,25 +29,13 @@ def ctx(now: datetime = NOW, not_ready: tuple[str, ...] = ()) -> StatusContext:
 
 def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: object) -> Order:
     """A cancelled delivery, cancelled by the seller unless cancelled_by says otherwise."""
-    fields: dict[str, object] = dict(
-        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
-        sales_order_no=f"SO-{packing_no}", origin=origin, state=OrderState.CANCELLED,
-        cancelled_at=CANCELLED_AT, cancelled_by=CancelledBy.SELLER,
-        payment_at=CANCELLED_AT - timedelta(hours=2), recipient="Kim Minji", items="1x mug",
-    )
-    fields.update(changes)
-    return Order(**fields)  # type: ignore[arg-type]
+    changes.setdefault("cancelled_at", CANCELLED_AT)
+    return cancelled_order(packing_no, origin=origin, **changes)  # type: ignore[arg-type]
 
 
 def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> Order:
     """An order still in Order Management."""
-    fields: dict[str, object] = dict(
-        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
-        sales_order_no=f"SO-{packing_no}", origin=Origin.API, state=OrderState.ACTIVE,
-        stage=stage,
-    )
-    fields.update(changes)
-    return Order(**fields)  # type: ignore[arg-type]
+    return active_order(packing_no, stage, **changes)
 
 
 def add_orders(uow: Callable[[], SqlUnitOfWork], *orders: Order) -> list[Order]:

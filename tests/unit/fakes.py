@@ -18,6 +18,7 @@ from domain.requests import Decision, Job, JobState, Request
 from domain.status import StatusContext, status_of
 from domain.window import business_tz
 from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
+from tests.orders import active_order, cancelled_order
 
 SEOUL = business_tz("Asia/Seoul")
 KST = timezone(timedelta(hours=9))
@@ -30,24 +31,13 @@ def ctx(now: datetime, not_ready: tuple[str, ...] = ()) -> StatusContext:
 
 def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: object) -> Order:
     """A cancelled delivery; cancelled by the seller unless cancelled_by says otherwise."""
-    fields: dict[str, object] = dict(
-        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
-        sales_order_no=f"SO-{packing_no}", origin=origin, state=OrderState.CANCELLED,
-        cancelled_at=CANCELLED_AT, cancelled_by=CancelledBy.SELLER,
-        payment_at=CANCELLED_AT - timedelta(hours=2), recipient="Kim Minji", items="1x mug",
-    )
-    fields.update(changes)
-    return Order(**fields)  # type: ignore[arg-type]
+    changes.setdefault("cancelled_at", CANCELLED_AT)
+    return cancelled_order(packing_no, origin=origin, **changes)  # type: ignore[arg-type]
 
 
 def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> Order:
-    fields: dict[str, object] = dict(
-        packing_no=packing_no, seller_id="seller-1", sales_site="tmon",
-        sales_order_no=f"SO-{packing_no}", origin=Origin.API, state=OrderState.ACTIVE,
-        stage=stage,
-    )
-    fields.update(changes)
-    return Order(**fields)  # type: ignore[arg-type]
+    """An order still in Order Management."""
+    return active_order(packing_no, stage, **changes)
 
 
 @dataclass
