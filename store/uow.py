@@ -7,11 +7,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.outbox import SqlOutbox
+from store.packing_numbers import SqlPackingNumbers
 from store.repositories import (
     SqlAudit,
     SqlJobs,
     SqlOrders,
-    SqlPackingNumbers,
     SqlRequests,
 )
 
