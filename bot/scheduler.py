@@ -20,6 +20,9 @@ from bot.config import Settings
 from bot.worker import JobWorker
 
 DIGEST_HOUR = 9  # business time
+# tried again every five minutes of the hour: a try that failed gave the day back (see
+# handlers/digest.py), and once a try has settled the day the later ones do nothing
+DIGEST_MINUTES = "*/5"
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,8 @@ def build_scheduler(
                       **every)
     if post_digest is not None:
         scheduler.add_job(
-            post_digest, CronTrigger(hour=DIGEST_HOUR, minute=0, timezone=settings.zone),
+            post_digest,
+            CronTrigger(hour=DIGEST_HOUR, minute=DIGEST_MINUTES, timezone=settings.zone),
             id="post_digest", name="post the morning digest",
             misfire_grace_time=15 * 60,  # a busy pool at 09:00 still posts it a little late
         )

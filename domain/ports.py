@@ -58,6 +58,17 @@ class Counts:
     by_status: dict[Status, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ClosingQuery:
+    """The digest's orders: in statuses, cancelled in (cancelled_after, cancelled_until]."""
+
+    cancelled_after: datetime  # exclusive: the window is still open
+    cancelled_until: datetime  # inclusive: the window closes by the end of the span
+    statuses: frozenset[Status]
+    include_awaiting: bool = False  # also orders whose request waits for approval
+    limit: int = 30
+
+
 def total_from_counts(counts: Counts, query: ListQuery) -> int:
     """The number of orders matching query, read off its counts."""
     if query.status:
@@ -111,6 +122,9 @@ class Orders(Protocol):
         """A page of matches; total, when the caller knows it, saves counting again."""
         ...
     def counts(self, query: ListQuery, ctx: StatusContext) -> Counts: ...
+    def closing(self, query: ClosingQuery, ctx: StatusContext) -> Page:
+        """Up to query.limit matches, oldest cancellation (soonest deadline) first; total: all."""
+        ...
 
 
 class Requests(Protocol):
@@ -181,6 +195,35 @@ class Outbox(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DigestDay:
+    """Who claimed a business day's digest, and what became of it."""
+
+    day: str  # YYYY-MM-DD in the business time zone
+    claimed_by: str
+    claimed_at: datetime
+    done_at: datetime | None = None  # posted, or found nothing to post
+    channel_id: str | None = None
+    message_ts: str | None = None  # None when done: nothing closed soon
+
+
+class Digests(Protocol):
+    def claim(self, day: str, owner: str, now: datetime, stale_before: datetime) -> bool:
+        """Take the day: a new row, or one claimed before stale_before and never done."""
+        ...
+
+    def done(self, day: str, owner: str, at: datetime, channel_id: str | None = None,
+             message_ts: str | None = None) -> bool:
+        """Settle owner's claim (with the message posted, if any); False if not owner's."""
+        ...
+
+    def release(self, day: str, owner: str) -> bool:
+        """Give back owner's unsettled claim, so that another try can take the day."""
+        ...
+
+    def get(self, day: str) -> DigestDay | None: ...
+
+
 class PackingNumbers(Protocol):
     def allocate(self, now: datetime) -> str:
         """A packing number no order has, unique also against concurrent callers."""
@@ -194,6 +237,7 @@ class UnitOfWork(Protocol):
     audit: Audit
     outbox: Outbox
     packing_numbers: PackingNumbers
+    digests: Digests
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from domain.model import Category, Recovery
-from domain.ports import Counts, ListQuery, Listed, Page
+from domain.ports import ClosingQuery, Counts, ListQuery, Listed, Page
 from domain.status import Phase, Status, StatusContext, phase_of
 from store.mapping import to_order
 from store.models import OrderRow
@@ -178,6 +178,32 @@ def page(session: Session, query: ListQuery, ctx: StatusContext, total: int | No
     ).all() if limit > 0 else []
     items = [_listed(row, phase_value) for row, phase_value in rows]
     return Page(items, total, query.page, query.page_size)
+
+
+def closing(session: Session, query: ClosingQuery, ctx: StatusContext) -> Page:
+    """Orders in the statuses cancelled in the span, oldest cancellation (soonest deadline) first.
+
+    The span is a range of ix_orders_cancelled_at read forward; the statuses are the same
+    conditions the list page filters on.
+    """
+    if not query.statuses:
+        return Page([], 0, 0, query.limit)
+    conditions = [
+        O.category.is_not(None),
+        O.cancelled_at > query.cancelled_after,
+        O.cancelled_at <= query.cancelled_until,
+        or_(*(_status_condition(status, ctx) for status in sorted(query.statuses))),
+    ]
+    if not query.include_awaiting:
+        conditions.append(O.recovery != Recovery.AWAITING.value)
+    total = session.scalar(select(func.count()).select_from(O).where(*conditions)) or 0
+    rows = session.execute(
+        select(O, phase_expression(ctx).label("phase"))
+        .where(*conditions)
+        .order_by(O.cancelled_at, O.id)
+        .limit(query.limit)
+    ).all() if total else []
+    return Page([_listed(row, phase) for row, phase in rows], total, 0, query.limit)
 
 
 def _listed(row: Any, phase_value: str) -> Listed:

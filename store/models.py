@@ -167,3 +167,20 @@ class PackingSequenceRow(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int]
+
+
+class DigestRow(Base):
+    """One row per business day: who claimed that day's digest, and what became of it.
+
+    The insert of the day's row is the claim (the primary key lets one process win);
+    done_at is set once the digest is posted, or once it is clear nothing closes soon.
+    """
+
+    __tablename__ = "digests"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, business zone
+    claimed_by: Mapped[str]
+    claimed_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # None: nothing was posted

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import ActiveRequestExists
 from domain.model import Order, OrderState, SalesOrder
-from domain.ports import AuditEvent, Counts, ListQuery, Page
+from domain.ports import AuditEvent, ClosingQuery, Counts, ListQuery, Page
 from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request, check_transition
 from domain.status import StatusContext
 from store import listing
@@ -78,6 +78,9 @@ class SqlOrders:
 
     def counts(self, query: ListQuery, ctx: StatusContext) -> Counts:
         return listing.counts(self.session, query, ctx)
+
+    def closing(self, query: ClosingQuery, ctx: StatusContext) -> Page:
+        return listing.closing(self.session, query, ctx)
 
 
 class SqlRequests:

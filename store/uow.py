@@ -6,6 +6,7 @@ from typing import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.digests import SqlDigests
 from store.outbox import SqlOutbox
 from store.packing_numbers import SqlPackingNumbers
 from store.repositories import (
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self.session)
         self.outbox = SqlOutbox(self.session)
         self.packing_numbers = SqlPackingNumbers(self.session)
+        self.digests = SqlDigests(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -18,6 +18,7 @@ from bot.config import ConfigError, Settings
 from bot.scheduler import build_scheduler, run_until_signalled
 from bot.wiring import Store, open_store
 from bot.worker import LEASE, JobWorker, worker_owner
+from handlers.digest import post_digest
 from handlers.slack_client import make_web_client
 from handlers.thread_results import deliver_due
 
@@ -68,7 +69,8 @@ def run_worker(args: argparse.Namespace) -> int:
         worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now,
                            lease=timedelta(seconds=args.lease_seconds))
         worker.reclaim_expired()  # also checks the database before polling it
-        scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner), None, settings)
+        scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner),
+                                    digest_posting(settings, store, owner), settings)
         run_until_signalled(scheduler, worker)
         return 0
     except (OperationalError, ProgrammingError) as exc:
@@ -86,3 +88,15 @@ def outbox_delivery(settings: Settings, store: Store, owner: str) -> Callable[[]
         return None
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     return lambda: deliver_due(store.uow, client, owner, utc_now())
+
+
+def digest_posting(settings: Settings, store: Store, owner: str) -> Callable[[], object] | None:
+    """The morning digest poster; None without SLACK_BOT_TOKEN or CANCELBOT_APPROVAL_CHANNEL."""
+    channel = settings.approval_channel
+    if not (settings.slack_bot_token and channel):
+        log.info("no morning digest: SLACK_BOT_TOKEN or CANCELBOT_APPROVAL_CHANNEL is not set")
+        return None
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    # the clock is read when the scheduler calls, so each try sees its own now
+    return lambda: post_digest(store.uow, client, channel, settings.status_context(utc_now()),
+                               owner=owner)

@@ -17,7 +17,7 @@ from tests.conftest import _drop_postgres_schema, _new_postgres_schema, _postgre
 from tests.integration.builders import active, add_orders
 
 TABLES = {"orders", "sales_orders", "requests", "jobs", "audit_events", "outbox",
-          "packing_sequences", "alembic_version"}
+          "packing_sequences", "digests", "alembic_version"}
 
 
 @pytest.fixture

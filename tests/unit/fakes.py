@@ -11,9 +11,11 @@ from datetime import datetime, timedelta, timezone
 from domain.errors import ActiveRequestExists, SalesSiteUnavailable
 from domain.execution import run_job
 from domain.model import (
-    Action, CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage,
+    Action, CancelledBy, Order, OrderState, Origin, Recovery, SalesOrder, SalesOrderStatus, Stage,
 )
-from domain.ports import AuditEvent, Counts, Listed, ListQuery, OutboxMessage, Page
+from domain.ports import (
+    AuditEvent, ClosingQuery, Counts, Listed, ListQuery, OutboxMessage, Page,
+)
 from domain.requests import Decision, Job, JobState, Request
 from domain.status import StatusContext, status_of
 from domain.window import business_tz
@@ -127,6 +129,15 @@ class FakeOrders(_Repo):
         for x in self._matching(query, ctx, by_status=False):
             by_status[x.status] = by_status.get(x.status, 0) + 1
         return Counts(by_category, by_status)
+
+    def closing(self, query: ClosingQuery, ctx: StatusContext) -> Page:
+        after, until = query.cancelled_after, query.cancelled_until
+        found = [x for x in self._matching(ListQuery(), ctx)
+                 if after < x.order.cancelled_at <= until  # type: ignore[operator]
+                 and x.status in query.statuses
+                 and (query.include_awaiting or x.order.recovery is not Recovery.AWAITING)]
+        found.sort(key=lambda x: (x.order.cancelled_at, x.order.id))
+        return Page(found[:query.limit], len(found), 0, query.limit)
 
 
 class FakeRequests(_Repo):

@@ -52,6 +52,16 @@ def upgrade() -> None:
     op.create_index('ix_audit_events_packing_no', 'audit_events', ['packing_no'], unique=False)
     op.create_index('ix_audit_events_request_id', 'audit_events', ['request_id'], unique=False)
 
+    op.create_table('digests',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('claimed_by', sa.String(length=64), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('channel_id', sa.String(length=64), nullable=True),
+    sa.Column('message_ts', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('day')
+    )
+
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('packing_no', sa.String(length=32), nullable=False),
@@ -185,3 +195,4 @@ def downgrade() -> None:
     op.drop_index('ix_audit_events_packing_no', 'audit_events')
 
     op.drop_table('audit_events')
+    op.drop_table('digests')
