@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from domain.lookup import Listing, Lookup
+from domain.lookup import JobsOverview, Listing, Lookup
 from domain.model import Action, CancelledBy, Category, Order
 from domain.ports import AuditEvent, Listed
 from domain.status import Phase, Status
@@ -171,3 +171,24 @@ def render_history(order: Order, events: list[AuditEvent], zone: tzinfo) -> str:
     if not events:
         return f"Nothing has been requested for {order.packing_no} yet."
     return "\n".join([f"History of {order.packing_no}"] + [_event_line(e, zone) for e in events])
+
+
+def render_jobs(overview: JobsOverview, zone: tzinfo) -> str:
+    """Jobs queued or running, then results still waiting for Slack, with attempts and errors."""
+    lines = [f"Jobs queued or running: {len(overview.jobs)}"]
+    lines += [
+        f"  #{job.id} {job.action.value} {job.packing_no} (request #{job.request_id}): "
+        f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}"
+        for job in overview.jobs
+    ]
+    lines.append(f"Results not yet in their Slack thread: {len(overview.undelivered)}")
+    for message in overview.undelivered:
+        line = f"  request #{message.request_id} ({message.payload.get('packing_no', '?')}): "
+        if message.attempts:
+            retry = _when(message.next_attempt_at, zone) if message.next_attempt_at else "soon"
+            line += (f"{message.attempts} failed attempt{'s' if message.attempts != 1 else ''}, "
+                     f"last error: {message.last_error or 'unknown'}; next try {retry}")
+        else:
+            line += "waiting for its first delivery"
+        lines.append(line)
+    return "\n".join(lines)

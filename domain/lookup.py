@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 from domain.errors import OrderNotFound
 from domain.model import Order, OrderState, normalize_packing_no
-from domain.ports import AuditEvent, Counts, ListQuery, Page, UnitOfWork, total_from_counts
+from domain.ports import (
+    AuditEvent, Counts, ListQuery, OutboxMessage, Page, UnitOfWork, total_from_counts,
+)
+from domain.requests import Job, JobState
 from domain.rules import RequestCheck, check_request
 from domain.status import StatusContext, StatusView, explain
 from domain.window import WindowView, window_view
@@ -74,3 +77,17 @@ def history(uow: UnitOfWork, text: str) -> tuple[Order, list[AuditEvent]]:
         n for n in (order.superseded_by, order.resynced_from) if n
     ]
     return order, sorted(uow.audit.for_packing_nos(related), key=lambda e: e.at)
+
+
+@dataclass(frozen=True)
+class JobsOverview:
+    """Work in flight: jobs queued or running, and thread messages not delivered yet."""
+
+    jobs: list[Job]
+    undelivered: list[OutboxMessage]
+
+
+def jobs_overview(uow: UnitOfWork, limit: int = 50) -> JobsOverview:
+    """Queued and running jobs with their attempts, and undelivered results with their errors."""
+    active = uow.jobs.in_states((JobState.QUEUED, JobState.RUNNING), limit=limit)
+    return JobsOverview(active, uow.outbox.pending(limit))

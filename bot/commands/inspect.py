@@ -10,11 +10,11 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.problems import database_unusable
 from bot.config import ConfigError, Settings
-from bot.text_views import render_history, render_listing, render_lookup
+from bot.text_views import render_history, render_jobs, render_listing, render_lookup
 from bot.wiring import open_store
 from domain.errors import DomainError
 from domain.filters import FILTER_FORMS, parse_filters
-from domain.lookup import history, list_orders, look_up
+from domain.lookup import history, jobs_overview, list_orders, look_up
 from domain.ports import UnitOfWork
 from domain.status import StatusContext
 
@@ -50,8 +50,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     trail = commands.add_parser("history", help="the audit trail of one order")
     trail.add_argument("packing_no", metavar="PACKING_NO")
     trail.set_defaults(run=lambda args: run_view(args, history_view))
-    for parser in (show, listing, trail):
+    jobs = commands.add_parser(
+        "jobs", help="jobs queued or running, and results not yet delivered to Slack")
+    jobs.set_defaults(run=lambda args: run_view(args, jobs_view))
+    for parser in (show, listing, trail, jobs):
         add_now_option(parser)
+
+
+def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+    """Work in flight, with the attempts and last errors of undelivered results."""
+    return render_jobs(jobs_overview(uow), ctx.zone)
 
 
 def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
