@@ -51,10 +51,6 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_postgres(engine_or_dialect_name: str) -> bool:
-    return engine_or_dialect_name == "postgresql"
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored in UTC; SQLite gets naive UTC text that sorts correctly."""
 
