@@ -1,9 +1,13 @@
 """The action ids the bot's buttons carry, shared by the renderers and the Slack listeners."""
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
-from domain.model import Action
+from domain.model import Action, Category
+from domain.ports import ListQuery
+from domain.status import Status
 
 # a button's value is the packing number it acts on
 REQUEST_RESYNC = "request_resync"
@@ -15,3 +19,49 @@ def request_button(action: Action, packing_no: str) -> dict[str, Any]:
     """`Request resync` / `Request restore` for one order (DESIGN.md's button labels)."""
     return {"type": "button", "text": {"type": "plain_text", "text": f"Request {action.value}"},
             "action_id": REQUEST_ACTION_IDS[action], "value": packing_no}
+
+# list pages: the value is the page's query, encoded (encode_query), so a click shows the same
+# filters the page was drawn with, relative dates included
+LIST_PAGE = "list_page"  # Previous / Next
+LIST_CATEGORY = "list_category"  # the three category count buttons
+BULK_RESYNC = "bulk_request_resync"
+BULK_RESTORE = "bulk_request_restore"
+BULK_ACTION_IDS = {Action.RESYNC: BULK_RESYNC, Action.RESTORE: BULK_RESTORE}
+
+# the request message: the value is the request id
+APPROVE = "approve_request"
+REJECT = "reject_request"
+
+# modals (callback ids)
+REQUEST_MODAL = "request_modal"
+BULK_REQUEST_MODAL = "bulk_request_modal"
+REJECT_MODAL = "reject_modal"
+
+
+def encode_query(query: ListQuery) -> str:
+    """A list query as a button value (compact JSON, well under Slack's 2,000 characters)."""
+    fields = {
+        "c": query.category.value if query.category else None,
+        "s": query.status.value if query.status else None,
+        "se": query.seller, "si": query.site,
+        "f": query.date_from.isoformat() if query.date_from else None,
+        "t": query.date_to.isoformat() if query.date_to else None,
+        "p": query.page or None, "n": query.page_size,
+    }
+    return json.dumps({k: v for k, v in fields.items() if v is not None}, separators=(",", ":"))
+
+
+def decode_query(value: str) -> ListQuery:
+    """The list query a button carries; ValueError when the value is not one of ours."""
+    try:
+        data = json.loads(value)
+        return ListQuery(
+            category=Category(data["c"]) if data.get("c") else None,
+            status=Status(data["s"]) if data.get("s") else None,
+            seller=data.get("se"), site=data.get("si"),
+            date_from=datetime.fromisoformat(data["f"]) if data.get("f") else None,
+            date_to=datetime.fromisoformat(data["t"]) if data.get("t") else None,
+            page=max(0, int(data.get("p") or 0)), page_size=int(data.get("n") or 10),
+        )
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"not a list query: {value[:100]!r}") from exc

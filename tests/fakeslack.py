@@ -6,8 +6,12 @@
         assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
 
 It records every call (method, parameters from the query string, form or JSON body, and
-headers) and answers `auth.test`, `chat.postMessage`, `chat.update` and
-`conversations.replies` the way Slack does, keeping the messages per channel. Other methods
+headers) and answers `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
+`chat.getPermalink`, `conversations.replies`, `views.open` / `views.update` / `views.push` and
+`usergroups.users.list` (members from `usergroups`) the way Slack does, keeping the messages
+per channel. It also serves response URLs (`response_url()` makes one): what is posted to one
+is recorded, and `shown(url)` is the message the user sees there now (replace_original edits
+it, delete_original removes it). Other methods
 answer `unknown_method` unless a test registers an answer with `on(method, handler)`.
 Messages with blocks outside the Block Kit limits are refused with `invalid_blocks`, as Slack
 does. Failures are scripted per method for the next calls: `fail_next` (HTTP 429 with
@@ -17,15 +21,17 @@ apply the call first, as when Slack posted but the answer was lost.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.blockkit_limits import message_problems
+from tests.blockkit_limits import message_problems, view_problems
 
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"
@@ -61,6 +67,11 @@ class FakeSlack:
     token_prefix: str = "xox"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per channel
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)  # chat.postEphemeral
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # per view id
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # group id: user ids
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per response URL
+    expired_triggers: set[str] = field(default_factory=set)  # views.open refuses these
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -70,7 +81,14 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "conversations.replies": self._replies,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.getPermalink": self._permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "usergroups.users.list": self._usergroup_users,
         }
+        self._keys = itertools.count(1)
         self._serial = 0
         self._unhang = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -105,6 +123,22 @@ class FakeSlack:
         """What WebClient takes as base_url (what SLACK_API_URL would say)."""
         host, port = self._server.server_address[:2]  # type: ignore[union-attr]
         return f"http://{host}:{port}/api/"
+
+    def response_url(self) -> str:
+        """A new response URL on this server, as Slack puts one in each command and click."""
+        return f"{self.base_url.removesuffix('/api/')}/response/{next(self._keys)}"
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Poll predicate until it returns something truthy (returned), else AssertionError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing arrived at the fake Slack within {timeout} s")
+            time.sleep(0.01)
 
     # -- scripting ----------------------------------------------------------------------
 
@@ -145,6 +179,22 @@ class FakeSlack:
         """The current version of a message."""
         with self._lock:
             return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def posted_to(self, url: str) -> list[dict[str, Any]]:
+        """Everything posted to a response URL, in order."""
+        with self._lock:
+            return list(self.responses.get(url, []))
+
+    def shown(self, url: str) -> dict[str, Any] | None:
+        """The message a response URL's user sees now: the last one that was not added beside
+        it (replace_original false) and was not deleted; None if nothing is shown."""
+        shown = None
+        for body in self.posted_to(url):
+            if body.get("delete_original"):
+                shown = None
+            elif shown is None or body.get("replace_original", True) is not False:
+                shown = body
+        return shown
 
     def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """The replies in a thread (without its parent), oldest first."""
@@ -225,6 +275,51 @@ class FakeSlack:
             message["metadata"] = params["metadata"]
         return {"channel": params["channel"], "ts": message["ts"], "text": message["text"]}
 
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        problem = _message_problem(params)
+        if problem:
+            return problem
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        self.ephemerals.append(dict(params))
+        return {"message_ts": f"{FIRST_TS_SECONDS + len(self.ephemerals)}.000000"}
+
+    def _permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel", ""), params.get("message_ts", "")
+        if self.message(channel, ts) is None:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://smartship.example.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"channel": channel, "permalink": link}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = params.get("trigger_id")
+        if not trigger or trigger in self.expired_triggers:
+            return {"ok": False, "error": "expired_trigger_id" if trigger else "invalid_arguments"}
+        return self._store_view(f"V{next(self._keys):08d}", params.get("view"))
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = params.get("view_id", "")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        return self._store_view(view_id, params.get("view"))
+
+    def _store_view(self, view_id: str, view: Any) -> dict[str, Any]:
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        problems = view_problems(view)
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "errors": problems}
+        self.views[view_id] = {**view, "id": view_id}
+        return {"view": self.views[view_id]}
+
+    def _usergroup_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params.get("usergroup", "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"users": list(self.usergroups[group])}
+
     def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = params.get("channel", ""), params.get("ts", "")
         parent = self.message(channel, ts)
@@ -277,6 +372,8 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
+            if url.path.startswith("/response/"):
+                return self._response_url(url.path)
             method = url.path.rsplit("/", 1)[-1]
             length = int(self.headers.get("Content-Length") or 0)
             params = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -287,9 +384,25 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 self.close_connection = True
                 return  # nothing written: the client sees the connection closed
-            data = json.dumps(body).encode("utf-8")
+            self._answer(status, json.dumps(body).encode("utf-8"), extra)
+
+        def _response_url(self, path: str) -> None:
+            """Slack answers a response URL with plain "ok", or 404 for one it never made."""
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            url = f"{fake.base_url.removesuffix('/api/')}{path}"
+            with fake._lock:
+                fake.calls.append(Call("response_url", {**body, "url": url}, {}))
+                problems = message_problems(body.get("text"), body.get("blocks"))
+                if not problems:
+                    fake.responses.setdefault(url, []).append(body)
+            self._answer(400 if problems else 200,
+                         ("invalid_blocks" if problems else "ok").encode(), {}, "text/plain")
+
+        def _answer(self, status: int, data: bytes, extra: dict[str, str],
+                    content_type: str = "application/json; charset=utf-8") -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in extra.items():
                 self.send_header(name, value)

@@ -1,16 +1,31 @@
 """A fake Slack Web API per test, and real WebClients pointed at it."""
 from __future__ import annotations
 
-from typing import Iterator
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterator
 
 import pytest
+from sqlalchemy.orm import Session
 from slack_sdk import WebClient
 from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 
+from bot.app import build_app
+from bot.config import Settings
+from bot.http import EVENTS_PATH, make_server
 from handlers.slack_client import make_web_client
+from store.db import make_engine
+from store.uow import SqlUnitOfWork, session_factory, uow_factory
 from tests.fakeslack import FakeSlack
+from tests.integration.builders import NOW
+from tests.slack.scenarios import APPROVALS, APPROVER
+from tests.slack.signed import SIGNING_SECRET, SlackSender
 
 TOKEN = "xoxb-test-token"
+APPROVER_GROUP = "S0APPROVERS"  # a user group in CANCELBOT_APPROVERS
+GROUP_APPROVER = "UGROUPMEMBER"  # an approver only through that group
 
 
 @pytest.fixture
@@ -34,3 +49,66 @@ def slack_client(fake_slack: FakeSlack) -> WebClient:
 def impatient_client(fake_slack: FakeSlack) -> WebClient:
     """A client that gives up after 0.3 s, for answers that never come in time."""
     return client_for(fake_slack, timeout=0.3)
+
+
+@dataclass
+class Clock:
+    """The app's clock: fixed unless a test moves it."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class RunningApp:
+    """The real app behind its real HTTP server on loopback, a fake Slack and a database."""
+
+    fake: FakeSlack
+    send: SlackSender
+    uow: Callable[[], SqlUnitOfWork]
+    sessions: Callable[[], Session]
+    clock: Clock
+    base_url: str
+    settings: Settings
+
+
+def settings_for(slack: FakeSlack, db_url: str, **changes: object) -> Settings:
+    """Settings as a deployment would give them, pointed at the fake Slack."""
+    values: dict[str, object] = dict(
+        database_url=db_url, slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.base_url, approvers=frozenset({APPROVER, APPROVER_GROUP}),
+        approval_channel=APPROVALS,
+    )
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@contextmanager
+def serving(slack: FakeSlack, db_url: str, **changes: object) -> Iterator[RunningApp]:
+    """Build the app as `cancelbot run` does and serve it over HTTP until the block ends."""
+    settings = settings_for(slack, db_url, **changes)
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    clock = Clock()
+    app = build_app(settings, uow_factory(sessions), client_for(slack), clock=clock)
+    server = make_server(app, engine, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[attr-defined]
+    try:
+        yield RunningApp(slack, SlackSender(base + EVENTS_PATH, slack), uow_factory(sessions),
+                         sessions, clock, base, settings)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        engine.dispose()
+
+
+@pytest.fixture
+def running_app(fake_slack: FakeSlack, db_url: str) -> Iterator[RunningApp]:
+    """The app served on loopback with CANCELBOT_APPROVERS = APPROVER and APPROVER_GROUP."""
+    fake_slack.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+    with serving(fake_slack, db_url) as running:
+        yield running

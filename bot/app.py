@@ -1,0 +1,52 @@
+"""Builds the Bolt app from settings, a unit-of-work factory and a WebClient (never at import)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from domain.ports import UnitOfWork
+from handlers import approvals, errors, requests, slash
+from handlers.approvers import ApproverDirectory
+from handlers.deps import Approvers, Deps
+
+FEATURES = (slash, requests, approvals)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient,
+               clock: Callable[[], datetime] = utc_now,
+               approvers: Approvers | None = None) -> Deps:
+    """What the listeners need, from settings; approvers default to CANCELBOT_APPROVERS."""
+    return Deps(
+        uow=uow, clock=clock, zone=settings.zone,
+        approvers=approvers or ApproverDirectory(client, settings.approvers),
+        sites_not_ready=settings.sites_not_ready,
+        approval_channel=settings.approval_channel,
+        allow_self_approval=settings.allow_self_approval,
+    )
+
+
+def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
+              clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
+              logger: logging.Logger | None = None) -> App:
+    """The Bolt app with every listener and the error handler; requests must be signed with
+    SLACK_SIGNING_SECRET."""
+    app = App(
+        client=client, token=settings.slack_bot_token or "xoxb-unset",
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=False,  # `cancelbot run` checks the token itself, with advice
+        logger=logger or logging.getLogger("cancelbot.slack"),
+    )
+    deps = build_deps(settings, uow, client, clock, approvers)
+    errors.register(app)
+    for feature in FEATURES:
+        feature.register(app, deps)
+    return app

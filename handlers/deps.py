@@ -1,0 +1,39 @@
+"""What every listener needs, passed in when the app is built: no listener reads globals."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Callable, Protocol
+
+from domain.ports import UnitOfWork
+from domain.status import StatusContext
+from domain.workflow import ApprovalPolicy
+
+SYSTEM_ACTOR = "cancelbot"  # the actor the audit trail names for what the bot does by itself
+
+
+class Approvers(Protocol):
+    """Answers whether a Slack user may approve; user groups already resolved (and cached)."""
+
+    def is_approver(self, user_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The store, the clock and the settings the Slack listeners use."""
+
+    uow: Callable[[], UnitOfWork]
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    approvers: Approvers
+    sites_not_ready: frozenset[str] = frozenset()
+    approval_channel: str | None = None  # None: the channel where the request was made
+    allow_self_approval: bool = False
+
+    def ctx(self) -> StatusContext:
+        """The status context at this moment."""
+        return StatusContext(self.clock(), self.zone, self.sites_not_ready)
+
+    def policy(self) -> ApprovalPolicy:
+        """Who may decide requests, checked at every click."""
+        return ApprovalPolicy(self.approvers.is_approver, self.allow_self_approval)

@@ -1,0 +1,152 @@
+"""Requests to the app exactly as Slack sends them: form bodies, signed with the signing secret.
+
+Shapes follow ../shared/slack/payloads/: a slash command is a form; a click or a modal
+submission is a form with one `payload` field holding JSON. Each request Slack sends carries a
+fresh response URL (on the fake Slack, so answers to it are recorded) and a fresh trigger id.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.fakeslack import TEAM_ID, FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SUPPORT = "C0SUPPORT"  # where people type /cancelled
+APP_ID = "A0CANCELBOT"
+_triggers = itertools.count(1)
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 signature of a request body."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The app's HTTP answer, and the response URL and trigger the request carried."""
+
+    status: int
+    body: str
+    response_url: str = ""
+    trigger_id: str = ""
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body.strip().startswith("{") else None
+
+
+@dataclass
+class SlackSender:
+    """Signs and sends requests to the app's /slack/events over loopback."""
+
+    events_url: str
+    fake: FakeSlack
+    secret: str = SIGNING_SECRET
+
+    def post(self, body: str, *, timestamp: int | None = None, secret: str | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        """POST a form body signed at timestamp (default now) with secret (default ours)."""
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        request = urllib.request.Request(self.events_url, data=body.encode(), method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("X-Slack-Request-Timestamp", stamp)
+        request.add_header("X-Slack-Signature", signature(secret or self.secret, stamp, body))
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return Reply(answer.status, answer.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def command(self, text: str, user: str, channel: str = SUPPORT, **signing: Any) -> Reply:
+        """`/cancelled text` typed by user in channel."""
+        url, trigger = self.fake.response_url(), _trigger()
+        form = {
+            "token": "unused", "team_id": TEAM_ID, "team_domain": "smartship",
+            "channel_id": channel, "channel_name": "seller-support", "user_id": user,
+            "user_name": user.lower(), "command": "/cancelled", "text": text,
+            "api_app_id": APP_ID, "is_enterprise_install": "false", "response_url": url,
+            "trigger_id": trigger,
+        }
+        reply = self.post(urlencode(form), **signing)
+        return Reply(reply.status, reply.body, url, trigger)
+
+    def click(self, message: dict[str, Any], action_id: str, user: str, *, channel: str,
+              response_url: str | None = None, ephemeral: bool = False,
+              value: str | None = None, **signing: Any) -> Reply:
+        """Press the button action_id (with value, when several share it) on message.
+
+        message is a message as the fake Slack keeps it, or a body posted to a response URL
+        (an ephemeral message: pass its response_url so that edits land on it).
+        """
+        button = find_button(message, action_id, value)
+        url, trigger = response_url or self.fake.response_url(), _trigger()
+        ts = message.get("ts", "1764118800.000100")
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM_ID, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": APP_ID, "token": "unused", "trigger_id": trigger,
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
+                          "is_ephemeral": ephemeral},
+            "channel": {"id": channel, "name": "channel"},
+            "message": {"type": "message", "ts": ts, "text": message.get("text", ""),
+                        "blocks": message.get("blocks", [])},
+            "state": {"values": {}}, "response_url": url,
+            "actions": [{**button, "block_id": button.get("block_id", "b"),
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        reply = self.post(urlencode({"payload": json.dumps(payload)}), **signing)
+        return Reply(reply.status, reply.body, url, trigger)
+
+    def submit(self, view_id: str, user: str, values: dict[str, str] | None = None,
+               **signing: Any) -> Reply:
+        """Submit the modal the fake Slack holds as view_id, typing values (block id: text)."""
+        view = self.fake.views[view_id]
+        state = {block["block_id"]: {block["element"]["action_id"]: {
+                     "type": block["element"]["type"],
+                     "value": (values or {}).get(block["block_id"])}}
+                 for block in view.get("blocks", []) if block.get("type") == "input"}
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM_ID, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": APP_ID, "token": "unused", "trigger_id": _trigger(),
+            "view": {**view, "state": {"values": state}, "hash": "1.abc"},
+            "response_urls": [],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}), **signing)
+
+
+def find_button(message: dict[str, Any], action_id: str, value: str | None = None) -> dict[str, Any]:
+    """The button with action_id (and value) in a message's blocks; AssertionError if none."""
+    for block in message.get("blocks") or []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        accessory = [block["accessory"]] if block.get("accessory") else []
+        for element in elements + accessory:
+            if element.get("action_id") == action_id and value in (None, element.get("value")):
+                return {**element, "block_id": block.get("block_id", "b")}
+    raise AssertionError(f"no {action_id} button in {json.dumps(message)[:500]}")
+
+
+def buttons(message: dict[str, Any] | None) -> list[str]:
+    """The labels of every button on a message, in order."""
+    labels = []
+    for block in (message or {}).get("blocks") or []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        elements += [block["accessory"]] if block.get("accessory") else []
+        labels += [e["text"]["text"] for e in elements if e.get("type") == "button"]
+    return labels
+
+
+def _trigger() -> str:
+    return f"{next(_triggers)}.{int(time.time())}.{hashlib.md5(str(time.time()).encode()).hexdigest()}"
