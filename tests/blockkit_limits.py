@@ -74,6 +74,16 @@ def assert_view_fits(view: dict[str, Any]) -> None:
     assert problems == [], "\n".join(problems)
 
 
+def duplicate_action_ids(blocks: list[dict[str, Any]] | None) -> list[str]:
+    """Action ids used twice inside one block (Slack refuses such a message: invalid_blocks)."""
+    problems = []
+    for index, block in enumerate(blocks or []):
+        ids = [e.get("action_id") for e in block.get("elements") or [] if e.get("action_id")]
+        problems += [f"block {index}: action_id {i} used twice"
+                     for i in sorted({i for i in ids if ids.count(i) > 1})]
+    return problems
+
+
 def _over(what: str, text: str, limit: int) -> list[str]:
     return [f"{what}: {len(text)} characters, more than {limit}"] if len(text) > limit else []
 

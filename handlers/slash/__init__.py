@@ -1,10 +1,13 @@
-"""Listeners: slash (registered by bot/app.py)."""
+"""Listeners: `/cancelled` and the buttons of its list pages (registered by bot/app.py)."""
 from __future__ import annotations
 
 from slack_bolt import App
 
 from handlers.deps import Deps
+from handlers.slash import command, paging
 
 
 def register(app: App, deps: Deps) -> None:
     """Add this feature's listeners to app."""
+    command.register(app, deps)
+    paging.register(app, deps)

@@ -1,0 +1,44 @@
+"""The `/cancelled` listener: ack at once, then one ephemeral answer to whoever typed it."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, Respond
+
+from handlers.deps import Deps
+from handlers.errors import guarded
+from handlers.render.mrkdwn import Rendered
+from handlers.render.usage import usage_message
+from handlers.slash.history import history_answer
+from handlers.slash.jobs import jobs_answer
+from handlers.slash.listing import list_answer
+from handlers.slash.lookup import lookup_answer
+from handlers.slash.parse import Kind, Parsed, parse_text
+
+COMMAND = "/cancelled"
+
+ANSWERS: dict[Kind, Callable[[Deps, Parsed], Rendered]] = {
+    Kind.LOOKUP: lambda deps, parsed: lookup_answer(deps, parsed.arg),
+    Kind.LIST: lambda deps, parsed: list_answer(deps, parsed.arg),
+    Kind.HISTORY: lambda deps, parsed: history_answer(deps, parsed.arg),
+    Kind.JOBS: lambda deps, parsed: jobs_answer(deps),
+    Kind.HELP: lambda deps, parsed: usage_message(),
+    Kind.USAGE: lambda deps, parsed: usage_message(parsed.reason or None),
+}
+
+
+def answer(deps: Deps, text: str | None) -> Rendered:
+    """The reply to `/cancelled text`."""
+    parsed = parse_text(text)
+    return ANSWERS[parsed.kind](deps, parsed)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to the slash command."""
+
+    @app.command(COMMAND)
+    @guarded
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()  # nothing before it: Slack gives up after 3 seconds
+        reply = answer(deps, command.get("text"))
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
