@@ -91,6 +91,20 @@ def _authorize(request: Request, user_id: str, policy: ApprovalPolicy) -> None:
         raise SelfApprovalNotAllowed()
 
 
+def may_decide(
+    uow: UnitOfWork, request_id: int, user_id: str, policy: ApprovalPolicy
+) -> Request:
+    """The pending request user_id may approve or reject; the refusal otherwise (checked again
+    when the decision is written)."""
+    request = uow.requests.get(request_id)
+    if request is None:
+        raise RequestNotFound(request_id)
+    _authorize(request, user_id, policy)
+    if request.decision is not Decision.PENDING:
+        raise AlreadyDecided(request_id, request.decision.value, request.decided_by)
+    return request
+
+
 def _decide(
     uow: UnitOfWork, request_id: int, decision: Decision, user_id: str, now: datetime,
     policy: ApprovalPolicy, reason: str = "",
@@ -141,6 +155,18 @@ def reject(
         jobs.append(rejected)
     uow.commit()
     return Submitted(request, jobs)
+
+
+WITHDRAWN_BY = "cancelbot"  # the bot itself, as the audit trail names it
+_ANYONE = ApprovalPolicy(is_approver=lambda _user: True, allow_self_approval=True)
+
+
+def withdraw(
+    uow: UnitOfWork, request_id: int, reason: str, now: datetime, by: str = WITHDRAWN_BY
+) -> Submitted:
+    """Take back a request nobody decided yet (e.g. its message could not be posted): it is
+    rejected by the bot with the reason, and its orders go back to where they were."""
+    return reject(uow, request_id, by, reason, now, _ANYONE)
 
 
 def _set_recovery(uow: UnitOfWork, order_id: int, recovery: Recovery) -> None:

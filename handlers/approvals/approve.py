@@ -1,0 +1,33 @@
+"""`Approve` on a request message: checked at every click; one decision however many clicks."""
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from domain.errors import AlreadyDecided
+from domain.workflow import approve
+from handlers.actions import APPROVE
+from handlers.approvals.decision import already_decided_text, request_id_of, show_decision
+from handlers.deps import Deps
+from handlers.errors import guarded, tell_user
+
+
+def register(app: App, deps: Deps) -> None:
+    """The Approve button."""
+
+    @app.action(APPROVE)
+    @guarded
+    def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                   client: WebClient) -> None:
+        ack()
+        try:  # other refusals (not an approver, own request) go to the error handler
+            with deps.uow() as uow:
+                approved = approve(uow, request_id_of(action), body["user"]["id"], deps.clock(),
+                                   deps.policy())
+        except AlreadyDecided as error:
+            tell_user(body, client, already_decided_text(error))
+            return
+        container = body.get("container") or {}
+        show_decision(client, approved, container.get("channel_id"), container.get("message_ts"))

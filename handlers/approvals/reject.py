@@ -1,0 +1,69 @@
+"""`Reject` on a request message: the clicker is checked first, then asked for a reason."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from domain.errors import AlreadyDecided, DomainError
+from domain.workflow import may_decide, reject
+from handlers.actions import REJECT, REJECT_MODAL
+from handlers.approvals.decision import already_decided_text, request_id_of, show_decision
+from handlers.deps import Deps
+from handlers.errors import guarded, tell_user
+from handlers.render.mrkdwn import truncate
+from handlers.render.reject_modal import REASON_BLOCK, reject_modal
+from handlers.requests.state import typed
+
+NO_REASON = "Say why the request is rejected; the requester reads it in the thread."
+
+
+def metadata(request_id: int, body: dict[str, Any]) -> str:
+    """The request, its message, and where to answer the clicker (the error handler reads
+    response_url from here)."""
+    container = body.get("container") or {}
+    return json.dumps({"request_id": request_id, "channel": container.get("channel_id"),
+                       "ts": container.get("message_ts"),
+                       "response_url": body.get("response_url")}, separators=(",", ":"))
+
+
+def register(app: App, deps: Deps) -> None:
+    """The Reject button and the reason modal."""
+
+    @app.action(REJECT)
+    @guarded
+    def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                  client: WebClient) -> None:
+        ack()
+        request_id = request_id_of(action)
+        try:  # an unauthorised clicker is refused here, without a modal
+            with deps.uow() as uow:
+                request = may_decide(uow, request_id, body["user"]["id"], deps.policy())
+                numbers = [job.packing_no for job in uow.jobs.for_request(request_id)]
+        except AlreadyDecided as error:
+            tell_user(body, client, already_decided_text(error))
+            return
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=reject_modal(request, numbers, metadata(request_id, body)))
+
+    @app.view(REJECT_MODAL)
+    @guarded
+    def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                  client: WebClient) -> None:
+        state = json.loads(view["private_metadata"])
+        reason = typed(body, REASON_BLOCK)
+        if not reason.strip():
+            ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
+            return
+        try:  # before ack, so that a refusal (e.g. approved meanwhile) shows in the modal
+            with deps.uow() as uow:
+                rejected = reject(uow, int(state["request_id"]), body["user"]["id"],
+                                  reason, deps.clock(), deps.policy())
+        except DomainError as error:
+            text = already_decided_text(error) if isinstance(error, AlreadyDecided) else error.message
+            ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})
+            return
+        ack()
+        show_decision(client, rejected, state.get("channel"), state.get("ts"))

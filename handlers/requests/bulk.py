@@ -1,0 +1,100 @@
+"""`Request resync` / `Request restore` on a list page: every order on it that allows it."""
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from domain.bulk import Skipped, submit_bulk_request
+from domain.errors import DomainError, RequestNotAllowed
+from domain.lookup import list_orders
+from domain.model import Action
+from domain.ports import ListQuery, Listed, UnitOfWork
+from domain.rules import check_request
+from domain.status import StatusContext
+from domain.workflow import Submitted
+from handlers.actions import BULK_ACTION_IDS, BULK_REQUEST_MODAL, decode_query
+from handlers.deps import Deps
+from handlers.errors import guarded
+from handlers.render.mrkdwn import truncate
+from handlers.render.pending_request import requester_receipt
+from handlers.render.request_modal import NOTE_BLOCK, bulk_request_modal
+from handlers.requests.placing import place, tell_requester
+from handlers.requests.state import ModalState, typed
+
+ACTIONS = {action_id: action for action, action_id in BULK_ACTION_IDS.items()}
+STALE = "This list page's button cannot be read any more; run `/cancelled list` again."
+
+
+def partition(items: list[Listed], action: Action,
+              ctx: StatusContext) -> tuple[list[str], list[Skipped]]:
+    """The page's orders that allow action now, and the others with the reason."""
+    chosen, skipped = [], []
+    for listed in items:
+        check = check_request(listed.order, ctx)
+        if check.allowed and check.action is action:
+            chosen.append(listed.order.packing_no)
+        else:
+            reason = " ".join(check.reasons) or f"{listed.status.label}: it cannot be {action.value}d"
+            skipped.append(Skipped(listed.order.packing_no, reason))
+    return chosen, skipped
+
+
+def query_of(value: str | None) -> ListQuery:
+    """The list page's query from its button value, or a refusal the user can act on."""
+    try:
+        return decode_query(value or "")
+    except ValueError as exc:
+        raise RequestNotAllowed(STALE) from exc
+
+
+def register(app: App, deps: Deps) -> None:
+    """The bulk buttons and the bulk request modal."""
+
+    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                   client: WebClient) -> None:
+        ack()
+        wanted, ctx = ACTIONS[action["action_id"]], deps.ctx()
+        with deps.uow() as uow:
+            page = list_orders(uow, query_of(action.get("value")), ctx).page
+        chosen, skipped = partition(page.items, wanted, ctx)
+        if not chosen:
+            raise RequestNotAllowed(f"None of the {len(page.items)} orders on this page can be "
+                                    f"{wanted.value}d now.")
+        state = ModalState.of_click(body, wanted, query=action["value"])
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=bulk_request_modal(wanted, chosen, skipped, state.dump()))
+
+    for action_id in ACTIONS:
+        app.action(action_id)(guarded(open_modal))
+
+    @app.view(BULK_REQUEST_MODAL)
+    @guarded
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        state = ModalState.load(view["private_metadata"])
+        try:  # before ack, so that a refusal shows in the modal
+            with deps.uow() as uow:
+                done = submit_bulk_request(uow, query_of(state.query), state.action,
+                                           body["user"]["id"], typed(body, NOTE_BLOCK), deps.ctx())
+                warnings = _warnings(uow, done.submitted, deps.ctx())
+        except DomainError as error:
+            ack(response_action="errors", errors={NOTE_BLOCK: truncate(error.message, 500)})
+            return
+        ack()
+        link = place(deps, client, body, state, done.submitted, warnings)
+        if link:
+            numbers = [job.packing_no for job in done.submitted.jobs]
+            # the list page stays as it was: the requester may go on browsing it
+            tell_requester(state, requester_receipt(done.submitted.request, numbers, link,
+                                                    done.skipped), replace=False)
+
+
+def _warnings(uow: UnitOfWork, submitted: Submitted, ctx: StatusContext) -> list[str]:
+    """Each order's warnings, named by its packing number."""
+    warnings = []
+    for job in submitted.jobs:
+        order = uow.orders.get(job.packing_no)
+        if order is not None:
+            warnings += [f"{job.packing_no}: {w}" for w in check_request(order, ctx).warnings]
+    return warnings

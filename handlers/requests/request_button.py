@@ -1,0 +1,51 @@
+"""`Request resync` / `Request restore`: open the modal while the trigger is fresh, or refuse."""
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from domain.errors import RequestNotAllowed
+from domain.lookup import Lookup, look_up
+from domain.model import Action
+from handlers.actions import REQUEST_ACTION_IDS
+from handlers.deps import Deps
+from handlers.errors import guarded
+from handlers.render.request_modal import request_modal
+from handlers.requests.state import ModalState
+
+ACTIONS = {action_id: action for action, action_id in REQUEST_ACTION_IDS.items()}
+
+
+def refusal(lookup: Lookup, action: Action) -> str | None:
+    """Why action cannot be requested for the order now, with its current status; None if it can."""
+    if lookup.status is None or lookup.check is None:
+        stage = lookup.order.stage.label if lookup.order.stage else "processing"
+        return f"{lookup.order.packing_no} is not cancelled: it is at {stage}."
+    current = f"Current status: {lookup.status.status.label}."
+    if not lookup.check.allowed:
+        return f"{' '.join(lookup.check.reasons)} {current}"
+    if lookup.check.action is not action:
+        return f"{lookup.order.packing_no} cannot be {action.value}d. {current}"
+    return None
+
+
+def register(app: App, deps: Deps) -> None:
+    """Both request buttons open the same modal."""
+
+    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                   client: WebClient) -> None:
+        ack()
+        wanted = ACTIONS[action["action_id"]]
+        with deps.uow() as uow:
+            lookup = look_up(uow, action.get("value") or "", deps.ctx())
+        refused = refusal(lookup, wanted)
+        if refused:  # the error handler answers the clicker alone
+            raise RequestNotAllowed(refused)
+        state = ModalState.of_click(body, wanted, packing_no=lookup.order.packing_no)
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=request_modal(lookup, wanted, state.dump()))
+
+    for action_id in ACTIONS:
+        app.action(action_id)(guarded(open_modal))

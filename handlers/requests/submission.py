@@ -1,0 +1,67 @@
+"""The request modal submitted: write the request, then post it for the approvers."""
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from domain.errors import DomainError
+from domain.lookup import look_up
+from domain.ports import UnitOfWork
+from domain.rules import check_request
+from domain.status import StatusContext
+from domain.workflow import submit_request
+from handlers.actions import REQUEST_MODAL
+from handlers.deps import Deps
+from handlers.errors import guarded
+from handlers.render.mrkdwn import truncate
+from handlers.render.pending_request import requester_receipt
+from handlers.render.request_modal import NOTE_BLOCK
+from handlers.requests.placing import place, tell_requester
+from handlers.requests.state import ModalState, typed
+
+ERROR_MAX = 500  # an error under an input block is a short text
+
+
+def current_status(deps: Deps, packing_no: str) -> str:
+    """' Current status: Resyncing — …' read now, or '' when there is nothing to say."""
+    try:
+        with deps.uow() as uow:
+            status = look_up(uow, packing_no, deps.ctx()).status
+    except DomainError:
+        return ""
+    return f" Current status: {status.status.label} — {status.explanation}" if status else ""
+
+
+def refused_text(deps: Deps, error: DomainError, packing_no: str) -> str:
+    """The refusal with the order's status now, for the modal to show under the note."""
+    return truncate(error.message + current_status(deps, packing_no), ERROR_MAX)
+
+
+def register(app: App, deps: Deps) -> None:
+    """The request modal's submission."""
+
+    @app.view(REQUEST_MODAL)
+    @guarded
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        state = ModalState.load(view["private_metadata"])
+        packing_no, ctx = state.packing_no or "", deps.ctx()
+        try:  # before ack, so that a refusal shows in the modal
+            with deps.uow() as uow:
+                submitted = submit_request(uow, [packing_no], state.action, body["user"]["id"],
+                                           typed(body, NOTE_BLOCK), ctx)
+                warnings = _warnings(uow, packing_no, ctx)
+        except DomainError as error:
+            ack(response_action="errors", errors={NOTE_BLOCK: refused_text(deps, error, packing_no)})
+            return
+        ack()
+        link = place(deps, client, body, state, submitted, warnings)
+        if link:
+            tell_requester(state, requester_receipt(submitted.request, [packing_no], link))
+
+
+def _warnings(uow: UnitOfWork, packing_no: str, ctx: StatusContext) -> tuple[str, ...]:
+    """What the approvers should know before approving (e.g. the date mismatch)."""
+    order = uow.orders.get(packing_no)
+    return check_request(order, ctx).warnings if order else ()

@@ -1,0 +1,83 @@
+"""A request whose message could not be posted is withdrawn: rejected by the bot, orders freed.
+And who may decide a request, asked before the reason for a rejection is asked for."""
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import AlreadyDecided, NotAnApprover, SelfApprovalNotAllowed
+from domain.lookup import look_up
+from domain.model import Action, Recovery
+from domain.requests import Decision, JobState
+from domain.status import Status
+from domain.workflow import WITHDRAWN_BY, ApprovalPolicy, may_decide, withdraw
+from tests.unit.fakes import (
+    API_NO, EXCEL_NO, POLICY, T_DECIDE, T_SUBMIT, approve_as, approved_job, ctx, run, seeded_uow,
+    site, submit,
+)
+
+REASON = "The request message could not be posted (channel_not_found)."
+
+
+def test_withdrawn_request_is_rejected_by_the_bot_with_the_reason():
+    uow = seeded_uow()
+    submitted = submit(uow, API_NO)
+    withdrawn = withdraw(uow, submitted.request.id, REASON, T_DECIDE)
+    request = uow.requests.get(submitted.request.id)
+    assert (request.decision, request.decided_by, request.reject_reason) == (
+        Decision.REJECTED, WITHDRAWN_BY, REASON)
+    assert [j.state for j in withdrawn.jobs] == [JobState.REJECTED]
+    event = uow.audit.for_packing_nos([API_NO])[-1]
+    assert (event.kind, event.actor, event.detail) == ("rejected", "cancelbot", REASON)
+
+
+def test_withdrawn_request_lets_the_order_be_requested_again():
+    uow = seeded_uow()
+    submitted = submit(uow, EXCEL_NO, Action.RESTORE)
+    withdraw(uow, submitted.request.id, REASON, T_DECIDE)
+    assert look_up(uow, EXCEL_NO, ctx(T_DECIDE)).status.status is Status.RECOVERABLE
+    assert submit(uow, EXCEL_NO, Action.RESTORE, at=T_DECIDE).jobs[0].state \
+        is JobState.AWAITING_APPROVAL
+
+
+def test_withdrawn_retry_of_a_failed_order_goes_back_to_failed():
+    uow = seeded_uow()
+    run(uow, approved_job(uow), site(unavailable=True))
+    retry = submit(uow, API_NO)
+    withdraw(uow, retry.request.id, REASON, T_DECIDE)
+    order = uow.orders.get(API_NO)
+    assert order.recovery is Recovery.FAILED_RETRY
+
+
+def test_a_request_already_approved_cannot_be_withdrawn():
+    uow = seeded_uow()
+    submitted = submit(uow, API_NO, at=T_SUBMIT)
+    approve_as(uow, submitted.request.id)
+    with pytest.raises(AlreadyDecided, match="already approved by U_APPROVER"):
+        withdraw(uow, submitted.request.id, REASON, T_DECIDE)
+
+
+def test_an_approver_may_decide_a_pending_request_and_nothing_is_written():
+    uow = seeded_uow()
+    submitted = submit(uow, API_NO)
+    events = len(uow.audit.for_packing_nos([API_NO]))
+    assert may_decide(uow, submitted.request.id, "U_APPROVER", POLICY).id == submitted.request.id
+    assert len(uow.audit.for_packing_nos([API_NO])) == events
+
+
+@pytest.mark.parametrize("user, error", [("U_OTHER", NotAnApprover),
+                                         ("U_REQ", SelfApprovalNotAllowed)])
+def test_others_and_the_requester_may_not_decide(user, error):
+    uow = seeded_uow()
+    submitted = submit(uow, API_NO, by="U_REQ")
+    policy = ApprovalPolicy(lambda u: u in {"U_APPROVER", "U_REQ"})
+    with pytest.raises(error):
+        may_decide(uow, submitted.request.id, user, policy)
+
+
+def test_a_decided_request_says_who_decided_it():
+    uow = seeded_uow()
+    submitted = submit(uow, API_NO)
+    approve_as(uow, submitted.request.id, by="U_LEAD")
+    with pytest.raises(AlreadyDecided) as raised:
+        may_decide(uow, submitted.request.id, "U_APPROVER", POLICY)
+    assert raised.value.by == "U_LEAD"
