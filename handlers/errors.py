@@ -1,10 +1,12 @@
 """One app-level error handler: domain refusals reach the user, surprises reach the log."""
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from slack_bolt import App
 
@@ -36,7 +38,7 @@ def user_text(error: Exception) -> str:
 
 def response_url_of(body: dict[str, Any]) -> str | None:
     """Where an ephemeral answer to this request can go: its own response_url, or the one a
-    modal carries in private_metadata (see handlers.modal_state)."""
+    modal carries in private_metadata (see handlers/requests/state.py)."""
     if body.get("response_url"):
         return body["response_url"]
     metadata = (body.get("view") or {}).get("private_metadata") or ""
@@ -57,13 +59,43 @@ def tell_user(body: dict[str, Any], client: Any, text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
-def register(app: App) -> None:
-    """Install the error handler every listener falls back on."""
+def report(error: Exception, body: dict[str, Any], client: Any) -> None:
+    """The error handler: tell whoever sent body what went wrong, ephemerally."""
+    text = user_text(error)
+    try:
+        tell_user(body, client, text)
+    except Exception:  # the reply itself failed: at least the log has both
+        log.exception("could not tell the user: %s", text)
 
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: Any) -> None:
-        text = user_text(error)
+
+def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """The listener, reporting its own failures through `report` instead of raising them.
+
+    Bolt (1.x) handles an error raised after ack() by resetting the acknowledgement; if that
+    happens before its request thread saw the ack, Slack gets a 404 after three seconds
+    instead of our answer. So no listener lets an error reach Bolt.
+    """
+    wanted = inspect.signature(listener).parameters
+    names = list(wanted) + [name for name in ("ack", "body", "client") if name not in wanted]
+    # Bolt passes a listener the arguments its signature names: ask for what report needs
+    signature = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                   for name in names])
+
+    def run(**kwargs: Any) -> Any:
         try:
-            tell_user(body, client, text)
-        except Exception:  # the reply itself failed: at least the log has both
-            log.exception("could not tell the user: %s", text)
+            return listener(**{name: kwargs[name] for name in wanted})
+        except Exception as error:
+            if kwargs["ack"].response is None:  # failed before ack: answer Slack in time
+                kwargs["ack"]()
+            report(error, kwargs["body"], kwargs["client"])
+            return None
+
+    functools.update_wrapper(run, listener)
+    del run.__wrapped__  # type: ignore[attr-defined]  # Bolt must read the signature below
+    run.__signature__ = signature  # type: ignore[attr-defined]
+    return run
+
+
+def register(app: App) -> None:
+    """Install `report` for errors raised outside listeners (e.g. in middleware)."""
+    app.error(report)

@@ -1,0 +1,43 @@
+"""Refusals and surprises after the acknowledgement: the user is told, Slack gets its 200."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from handlers.actions import APPROVE
+from tests.integration.builders import add_orders, cancelled
+from tests.slack.requesting import press, request_through_modal, rows, said_to
+from tests.slack.scenarios import REQUESTER
+
+OUTSIDER = "UOUTSIDER1"
+
+
+def test_every_refused_click_is_acknowledged_with_200_and_answered(running_app) -> None:
+    add_orders(running_app.uow, cancelled("QSP2611260001"))
+    message, _ = request_through_modal(running_app, "QSP2611260001")
+    before = rows(running_app)
+    for _ in range(10):  # a refusal right after ack once made Bolt answer 404 after 3 s
+        reply = press(running_app, message, APPROVE, OUTSIDER)
+        assert (reply.status, reply.body) == (200, "")
+        assert said_to(running_app, reply) == (
+            "Only the configured approvers can approve or reject requests.")
+    assert rows(running_app) == before
+
+
+def test_a_failure_nobody_expected_shows_a_reference_found_in_the_log(
+        running_app, caplog: pytest.LogCaptureFixture) -> None:
+    with running_app.sessions() as session:  # the orders table gone: every lookup fails
+        session.execute(text("DROP TABLE outbox"))
+        session.execute(text("ALTER TABLE orders RENAME TO orders_gone"))
+        session.commit()
+    with caplog.at_level(logging.ERROR, logger="cancelbot.slack"):
+        reply = running_app.send.command("QSP2611260001", REQUESTER)
+        answer = running_app.fake.wait_for(lambda: running_app.fake.shown(reply.response_url))
+    assert reply.status == 200
+    assert answer["text"].startswith("Something went wrong (reference ")
+    assert "Traceback" not in answer["text"] and "orders" not in answer["text"]
+    reference = answer["text"].split("reference ")[1].split(")")[0]
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
