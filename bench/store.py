@@ -9,13 +9,13 @@ its section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+if __name__ == "__main__":  # run as a script: see bench/_path.py
+    import _path  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-if __name__ == "__main__":  # as a script, bench/ is sys.path[0] and its store.py shadows `store`
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-    sys.path.insert(0, str(ROOT))
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bench._path import ROOT  # noqa: E402
 
 import argparse  # noqa: E402
 import gc  # noqa: E402

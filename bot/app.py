@@ -40,7 +40,7 @@ def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClie
     """The Bolt app with every listener and the error handler; requests must be signed with
     SLACK_SIGNING_SECRET."""
     app = App(
-        client=client, token=settings.slack_bot_token or "xoxb-unset",
+        client=client,  # it carries the bot token (Bolt reads SLACK_BOT_TOKEN too, and warns)
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,  # `cancelbot run` checks the token itself, with advice
         logger=logger or logging.getLogger("cancelbot.slack"),

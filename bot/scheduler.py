@@ -73,11 +73,13 @@ def build_scheduler(
 def run_until_signalled(
     scheduler: BackgroundScheduler, worker: JobWorker,
     signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
+    before_stop: Callable[[], object] | None = None,
 ) -> None:
     """Run the scheduler until SIGTERM or SIGINT, then stop cleanly (call on the main thread).
 
-    On the signal the worker stops claiming, finishes the job in hand and releases what it
-    claimed but did not start; the scheduler then waits for its running polls and stops.
+    On the signal, before_stop runs first (`cancelbot run` stops serving Slack there); then the
+    worker stops claiming, finishes the job in hand and releases what it claimed but did not
+    start; the scheduler then waits for its running polls and stops.
     """
     received = threading.Event()
 
@@ -92,8 +94,12 @@ def run_until_signalled(
         log.info("worker %s started", worker.owner)
         received.wait()
     finally:
-        worker.stop()
-        scheduler.shutdown(wait=True)
+        try:
+            if before_stop is not None:
+                before_stop()
+        finally:
+            worker.stop()
+            scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         log.info("worker %s stopped", worker.owner)

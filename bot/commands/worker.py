@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.problems import database_unusable
@@ -55,9 +56,7 @@ def utc_now() -> datetime:
 
 def run_worker(args: argparse.Namespace) -> int:
     """Poll until SIGTERM or SIGINT; 0 after a clean stop, 1 if the database is not usable."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
+    configure_logging()
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -65,12 +64,7 @@ def run_worker(args: argparse.Namespace) -> int:
         return 1
     store = open_store(settings)
     try:
-        owner = worker_owner()
-        worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now,
-                           lease=timedelta(seconds=args.lease_seconds))
-        worker.reclaim_expired()  # also checks the database before polling it
-        scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner),
-                                    digest_posting(settings, store, owner), settings)
+        worker, scheduler = background(settings, store, timedelta(seconds=args.lease_seconds))
         run_until_signalled(scheduler, worker)
         return 0
     except (OperationalError, ProgrammingError) as exc:
@@ -78,6 +72,28 @@ def run_worker(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
+
+
+def configure_logging() -> None:
+    """Log lines on stderr, without APScheduler's line per poll."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
+
+
+def background(settings: Settings, store: Store,
+               lease: timedelta = LEASE) -> tuple[JobWorker, BackgroundScheduler]:
+    """The job worker and the scheduler (not started) polling jobs, outbox and digest.
+
+    Reclaims expired leases first, which also checks that the database answers (it raises
+    OperationalError or ProgrammingError otherwise).
+    """
+    owner = worker_owner()
+    worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now, lease=lease)
+    worker.reclaim_expired()
+    scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner),
+                                digest_posting(settings, store, owner), settings)
+    return worker, scheduler
 
 
 def outbox_delivery(settings: Settings, store: Store, owner: str) -> Callable[[], int] | None:

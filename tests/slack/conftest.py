@@ -14,7 +14,7 @@ from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.http import EVENTS_PATH, make_server
+from bot.http import EVENTS_PATH, make_server, stop_server
 from handlers.slack_client import make_web_client
 from store.db import make_engine
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
@@ -101,8 +101,7 @@ def serving(slack: FakeSlack, db_url: str, **changes: object) -> Iterator[Runnin
         yield RunningApp(slack, SlackSender(base + EVENTS_PATH, slack), uow_factory(sessions),
                          sessions, clock, base, settings)
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
         engine.dispose()
 
 

@@ -1,0 +1,171 @@
+"""`cancelbot run`: the Slack app and the job scheduler in one process, until SIGTERM.
+
+Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), HTTP otherwise: waitress at
+POST /slack/events and GET /healthz. The scheduler inside runs approved jobs, delivers their
+results to the request threads and posts the morning digest, as `cancelbot worker` does.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import sys
+from typing import Protocol
+from urllib.error import URLError
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.app import build_app
+from bot.commands.problems import database_unusable
+from bot.commands.worker import background, configure_logging
+from bot.config import ConfigError, Settings
+from bot.http import HttpRunner
+from bot.scheduler import run_until_signalled
+from bot.wiring import open_store
+from handlers.slack_client import make_web_client
+
+DEFAULT_PORT = 3000
+SLACK_API = "https://slack.com/api/"
+
+log = logging.getLogger("cancelbot.run")
+
+
+class Front(Protocol):
+    """How Slack reaches the app: Socket Mode or the HTTP server."""
+
+    mode: str
+
+    @property
+    def address(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = commands.add_parser(
+        "run", help="serve Slack's /cancelled and buttons, and run approved jobs, until SIGTERM",
+        description="Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP at POST "
+        "/slack/events and GET /healthz on --host:--port (needs SLACK_SIGNING_SECRET). "
+        "SLACK_BOT_TOKEN is always needed. Approved jobs run in the same process. On SIGTERM "
+        "or Ctrl-C it stops serving, finishes the job in hand and exits with status 0.",
+    )
+    run.add_argument("--host", default="0.0.0.0",
+                     help="HTTP mode: the address to listen on (default %(default)s)")
+    run.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                     help="HTTP mode: the port to listen on (default %(default)s)")
+    run.set_defaults(run=run_bot)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def run_bot(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or SIGINT: 0 after a clean stop, 1 when it cannot start."""
+    configure_logging()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    problem = missing_setting(settings)
+    if problem:
+        return _fail(problem)
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)  # type: ignore[arg-type]
+    problem = token_problem(client, settings.slack_api_url)
+    if problem:
+        return _fail(problem)
+    store = open_store(settings)
+    try:
+        worker, scheduler = background(settings, store)  # fails here if the database does not
+        app = build_app(settings, store.uow, client)
+        front = make_front(app, settings, store.engine, args.host, args.port)
+        front.start()
+        log.info("serving Slack in %s mode at %s", front.mode, front.address)
+        run_until_signalled(scheduler, worker, before_stop=front.stop)
+        return 0
+    except (OperationalError, ProgrammingError) as exc:
+        return _fail(database_unusable(exc, "use"))
+    except StartFailed as exc:
+        return _fail(str(exc))
+    finally:
+        store.close()
+
+
+class StartFailed(Exception):
+    """Slack could not be reached as configured; the message says what to fix."""
+
+
+def missing_setting(settings: Settings) -> str | None:
+    """What the chosen mode needs and the environment lacks, with where to find it."""
+    if not settings.slack_bot_token:
+        return ("SLACK_BOT_TOKEN is not set: give it the Bot User OAuth Token (xoxb-...) shown "
+                "under OAuth & Permissions once the app is installed in the workspace.")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        return ("SLACK_SIGNING_SECRET is not set: HTTP mode (SLACK_APP_TOKEN is not set) needs "
+                "it to check that requests come from Slack; copy the Signing Secret from the "
+                "app's Basic Information page, or set SLACK_APP_TOKEN to use Socket Mode.")
+    return None
+
+
+def token_problem(client: WebClient, api_url: str | None) -> str | None:
+    """Why Slack does not accept SLACK_BOT_TOKEN (auth.test), None when it does."""
+    try:
+        client.auth_test()
+        return None
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        return (f"Slack refused SLACK_BOT_TOKEN ({error or exc.response.status_code}): set it "
+                "to the Bot User OAuth Token (xoxb-...) under OAuth & Permissions, and "
+                "reinstall the app if the token was revoked.")
+    except (URLError, http.client.HTTPException, OSError) as exc:
+        return (f"Cannot reach Slack at {api_url or SLACK_API} to check SLACK_BOT_TOKEN ({exc}); "
+                "check the network, or SLACK_API_URL if it is set.")
+
+
+def make_front(app: App, settings: Settings, engine: object, host: str, port: int) -> Front:
+    """Socket Mode when SLACK_APP_TOKEN is set, else the HTTP server on host:port."""
+    if settings.slack_app_token:
+        return SocketModeRunner(app, settings.slack_app_token)
+    try:
+        return HttpRunner(app, engine, host, port)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise StartFailed(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                          "choose another --port or --host.") from None
+
+
+class SocketModeRunner:
+    """Bolt's SocketModeHandler: a websocket to Slack opened with SLACK_APP_TOKEN."""
+
+    mode = "Socket Mode"
+    address = "Slack's Socket Mode (apps.connections.open with SLACK_APP_TOKEN)"
+
+    def __init__(self, app: App, app_token: str) -> None:
+        self.handler = SocketModeHandler(app, app_token)
+
+    def start(self) -> None:
+        try:
+            self.handler.connect()
+        except SlackApiError as exc:
+            raise StartFailed(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): set it to an "
+                "app-level token (xapp-...) with the connections:write scope, made under Basic "
+                "Information > App-Level Tokens; or unset it to use HTTP mode.") from None
+        except (URLError, http.client.HTTPException, OSError) as exc:
+            raise StartFailed(f"Cannot open the Socket Mode connection to Slack ({exc}); check "
+                              "the network, or SLACK_API_URL if it is set.") from None
+
+    def stop(self) -> None:
+        self.handler.close()
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1

@@ -1,0 +1,96 @@
+"""manifest.yml: valid for Slack, `/cancelled` with its usage hint, and exactly the bot scopes
+the code needs, each one explained in the README."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft7Validator
+
+from bot.manifest import MANIFEST, bot_scopes, load_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest-schema" / "manifest.schema.1.0.0.json"
+README = ROOT / "README.md"
+SCOPES_HEADING = "### Bot token scopes"
+
+# Every Web API method the code calls, and the bot scopes it needs (Slack's method pages).
+# A call not listed here fails test_every_scope_is_needed_by_a_call_the_code_makes.
+SCOPES_OF = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "usergroups_users_list": {"usergroups:read"},
+    # the approval channel may be public or private
+    "conversations_replies": {"channels:history", "groups:history"},
+    "conversations_history": {"channels:history", "groups:history"},
+    "views_open": set(), "views_update": set(), "views_push": set(),
+    "chat_getPermalink": set(), "auth_test": set(),
+    "apps_connections_open": set(),  # the app-level token's connections:write, not a bot scope
+    "send_dict": set(),  # a response URL, no token at all
+}
+SLASH_COMMAND_SCOPE = "commands"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return load_manifest(MANIFEST)
+
+
+def readme_scopes() -> set[str]:
+    """The scopes the README's scope table explains (first column, in backticks)."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split(SCOPES_HEADING, 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^\|\s*`([a-z.:_]+)`\s*\|", section, flags=re.MULTILINE))
+
+
+def methods_called() -> set[str]:
+    """The WebClient methods bot/ and handlers/ call."""
+    called: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", path.read_text()))
+    return called
+
+
+def test_manifest_is_valid_for_slack(manifest):
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+    problems = [f"{'/'.join(map(str, e.path))}: {e.message}"
+                for e in Draft7Validator(schema).iter_errors(manifest)]
+
+    assert problems == []
+
+
+def test_slash_command_is_cancelled_with_a_usage_hint_naming_every_sub_command(manifest):
+    command, = manifest["features"]["slash_commands"]
+
+    assert command["command"] == "/cancelled"
+    assert command["should_escape"] is False
+    for sub_command in ("PACKING_NO", "list", "status:", "history", "jobs", "help"):
+        assert sub_command in command["usage_hint"]
+
+
+def test_buttons_and_modals_reach_the_app_in_socket_mode_and_over_http(manifest):
+    settings = manifest["settings"]
+
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert manifest["features"]["slash_commands"][0]["url"].endswith("/slack/events")
+
+
+def test_every_scope_asked_for_is_explained_in_the_readme(manifest):
+    assert bot_scopes(manifest) == readme_scopes()
+
+
+def test_every_scope_is_needed_by_a_call_the_code_makes(manifest):
+    called = methods_called()
+    unknown = called - SCOPES_OF.keys()
+    assert not unknown, f"add the scopes of {sorted(unknown)} to SCOPES_OF and manifest.yml"
+
+    needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called))
+
+    assert bot_scopes(manifest) == needed
