@@ -16,25 +16,21 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Until the terminal console exists, the demo shows a lookup card and a list page.
+# The bot on a fresh demo database, in the terminal console (no Slack workspace needed).
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-data
-	@echo; echo '$$ cancelbot show QSPDEMO01'
-	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot show QSPDEMO01
-	@echo; echo '$$ cancelbot show QSPDEMO04'
-	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot show QSPDEMO04
-	@echo; echo '$$ cancelbot list api'
-	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot list api
-	@echo; echo 'Try more with: DATABASE_URL=sqlite:///$(DEMO_DB) .venv/bin/cancelbot --help'
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot demo-data > /dev/null
+	@echo 'Wrote the demo database $(DEMO_DB).'; echo
+	@DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/cancelbot console --demo
 
 run: $(STAMP)
 	$(BIN)/cancelbot db upgrade
-	$(BIN)/cancelbot run
+	$(BIN)/cancelbot run $(RUN_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/slack.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -5,9 +5,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from bot.commands import database, demo, importing, inspect, worker
+from bot.commands import console, database, demo, doctor, importing, inspect, run, worker
 
-COMMAND_MODULES = (database, importing, inspect, demo, worker)
+COMMAND_MODULES = (database, importing, inspect, demo, worker, run, console, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,6 +72,8 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # group id: user ids
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per response URL
     expired_triggers: set[str] = field(default_factory=set)  # views.open refuses these
+    scopes: set[str] | None = None  # granted bot scopes, sent as X-OAuth-Scopes when set
+    member_of: set[str] | None = None  # channels the bot is in (None: every channel)
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -87,6 +89,7 @@ class FakeSlack:
             "views.push": self._views_open,
             "views.update": self._views_update,
             "usergroups.users.list": self._usergroup_users,
+            "conversations.history": self._history,
         }
         self._keys = itertools.count(1)
         self._serial = 0
@@ -211,7 +214,9 @@ class FakeSlack:
             self.calls.append(Call(method, params, headers))
             queue = self._scripts.get(method)
             script = queue.popleft() if queue else None
-        if not headers.get("authorization", "").startswith(f"Bearer {self.token_prefix}"):
+        # bot tokens must match token_prefix; app-level tokens (Socket Mode) are xapp-
+        if not headers.get("authorization", "").startswith(
+                (f"Bearer {self.token_prefix}", "Bearer xapp-")):
             return 200, {}, {"ok": False, "error": "not_authed"}
         if script is None:
             return 200, {}, self._answer(method, params)
@@ -320,6 +325,14 @@ class FakeSlack:
             return {"ok": False, "error": "no_such_subteam"}
         return {"users": list(self.usergroups[group])}
 
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel", "")
+        if self.member_of is not None and channel not in self.member_of:
+            return {"ok": False, "error": "not_in_channel"}
+        latest = [m for m in self.messages.get(channel, []) if not m.get("thread_ts")]
+        limit = int(params.get("limit") or 100)
+        return {"messages": latest[::-1][:limit], "has_more": len(latest) > limit}
+
     def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = params.get("channel", ""), params.get("ts", "")
         parent = self.message(channel, ts)
@@ -384,6 +397,8 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 self.close_connection = True
                 return  # nothing written: the client sees the connection closed
+            if fake.scopes is not None:  # Slack names the token's scopes on every answer
+                extra = {**extra, "X-OAuth-Scopes": ",".join(sorted(fake.scopes))}
             self._answer(status, json.dumps(body).encode("utf-8"), extra)
 
         def _response_url(self, path: str) -> None:

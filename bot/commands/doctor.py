@@ -1,0 +1,58 @@
+"""`cancelbot doctor`: check the configuration, the database, Slack and the sales site."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+
+from bot.config import ConfigError, Settings
+from bot.doctor import (
+    Finding, Level, check_database, check_sales_site, check_settings, check_slack, fail, failed,
+)
+from bot.manifest import MANIFEST, bot_scopes, load_manifest
+from handlers.slack_client import make_web_client
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    doctor = commands.add_parser(
+        "doctor", help="check the configuration, database, Slack and sales site; say what to fix",
+        description="Exit status 0 when nothing failed (warnings allowed), 1 otherwise.",
+    )
+    doctor.add_argument("--manifest", type=Path, default=MANIFEST,
+                        help="the app manifest whose scopes the token must have (default: %(default)s)")
+    doctor.set_defaults(run=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Print one line per finding (and its fix); 1 if anything failed."""
+    findings = diagnose(args.manifest)
+    for finding in findings:
+        print(_line(finding))
+    bad = sum(f.level is Level.FAIL for f in findings)
+    print(f"\n{bad} problem{'s' if bad != 1 else ''} found." if bad else "\nAll checks passed.")
+    return 1 if failed(findings) else 0
+
+
+def diagnose(manifest: Path) -> list[Finding]:
+    """Every check that can run with what the configuration allows."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return [fail("configuration", str(exc), "fix the variable named above")]
+    findings = check_settings(settings) + check_database(settings)
+    try:
+        wanted = bot_scopes(load_manifest(manifest))
+    except (OSError, yaml.YAMLError) as exc:
+        findings.append(fail("manifest", f"cannot read {manifest}: {exc}",
+                             "run from the project folder, or pass --manifest PATH"))
+        wanted = frozenset()
+    if settings.slack_bot_token:
+        client = make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=0)
+        findings += check_slack(settings, client, wanted)
+    return findings + check_sales_site(settings)
+
+
+def _line(finding: Finding) -> str:
+    line = f"{finding.level.value:<5}{finding.area}: {finding.detail}"
+    return line + (f"\n     fix: {finding.fix}" if finding.fix else "")

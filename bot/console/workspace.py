@@ -1,0 +1,202 @@
+"""What the console's stand-in for Slack keeps: channels, threads, ephemeral messages, modals.
+
+Every change (a message posted, a thread reply, an edit, a removal) is handed to `on_change`
+at once, on the thread that made it, so the console shows it before the app's call returns.
+Response URLs behave as Slack's do: the first answer to a command is a new ephemeral message,
+later ones replace it unless they say replace_original false; a click's response URL edits
+(or deletes) the message the button was on.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+BOT_USER_ID = "U0CANCELBOT"
+BOT_ID = "B0CANCELBOT"
+TEAM_ID = "T0CONSOLE"
+
+
+@dataclass
+class Message:
+    """One message: in a channel (or thread), or ephemeral (seen only by visible_to)."""
+
+    channel: str
+    ts: str
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    visible_to: str | None = None
+    deleted: bool = False
+
+    def as_slack(self) -> dict[str, Any]:
+        """The message as the Web API returns it."""
+        shown: dict[str, Any] = {"type": "message", "ts": self.ts, "user": BOT_USER_ID,
+                                 "bot_id": BOT_ID, "text": self.text, "blocks": self.blocks}
+        if self.thread_ts:
+            shown["thread_ts"] = self.thread_ts
+        if self.metadata:
+            shown["metadata"] = self.metadata
+        return shown
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to a message: posted, replied (in a thread), edited or deleted."""
+
+    kind: str
+    message: Message
+
+
+@dataclass
+class _ResponseUrl:
+    user: str
+    channel: str
+    original: Message | None  # the message this URL edits; None until a command is answered
+
+
+class Workspace:
+    """The stand-in's state; every method is safe to call from several threads."""
+
+    def __init__(self, on_change: Callable[[Change], None] = lambda change: None) -> None:
+        self.on_change = on_change
+        self.base_url = ""  # where response URLs point; set by the server
+        self.usergroups: dict[str, list[str]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.modals: list[str] = []  # the open modal stack, top last
+        self._lock = threading.RLock()
+        self._channels: dict[str, list[Message]] = {}
+        self._urls: dict[str, _ResponseUrl] = {}
+        self._triggers: set[str] = set()
+        self._serial = itertools.count(1)
+        self._start = int(time.time())
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def _ts(self) -> str:
+        serial = next(self._serial)
+        return f"{self._start + serial}.{serial:06d}"
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None, metadata: dict[str, Any] | None = None,
+             visible_to: str | None = None) -> Message:
+        """A new message (a thread reply when thread_ts is given; ephemeral with visible_to)."""
+        with self._lock:
+            message = Message(channel, self._ts(), text, blocks or [], thread_ts, metadata,
+                              visible_to)
+            if visible_to is None:
+                self._channels.setdefault(channel, []).append(message)
+        self.on_change(Change("replied" if thread_ts else "posted", message))
+        return message
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        """A channel message (not an ephemeral one) that is still there."""
+        with self._lock:
+            return next((m for m in self._channels.get(channel, [])
+                         if m.ts == ts and not m.deleted), None)
+
+    def edit(self, message: Message, text: str, blocks: list[dict[str, Any]] | None,
+             metadata: dict[str, Any] | None = None) -> Message:
+        """Replace a message's text and blocks (chat.update, or replace_original)."""
+        with self._lock:
+            message.text, message.blocks = text, blocks or []
+            if metadata:
+                message.metadata = metadata
+        self.on_change(Change("edited", message))
+        return message
+
+    def delete(self, message: Message) -> None:
+        with self._lock:
+            message.deleted = True
+        self.on_change(Change("deleted", message))
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        """A thread's parent and replies, oldest first."""
+        with self._lock:
+            return [m for m in self._channels.get(channel, []) if not m.deleted
+                    and (m.ts == ts or m.thread_ts == ts)]
+
+    def history(self, channel: str) -> list[Message]:
+        """A channel's top-level messages, newest first."""
+        with self._lock:
+            return [m for m in reversed(self._channels.get(channel, []))
+                    if not m.deleted and not m.thread_ts]
+
+    # -- response URLs ----------------------------------------------------------------------
+
+    def response_url(self, user: str, channel: str, original: Message | None = None) -> str:
+        """A new response URL for a command or a click on original."""
+        with self._lock:
+            key = f"R{next(self._serial):06d}"
+            self._urls[key] = _ResponseUrl(user, channel, original)
+        return f"{self.base_url}response/{key}"
+
+    def respond(self, url: str, body: dict[str, Any]) -> bool:
+        """Apply what was posted to a response URL; False for a URL the stand-in never made."""
+        with self._lock:
+            target = self._urls.get(url.rsplit("/", 1)[-1])
+        if target is None:
+            return False
+        original = target.original
+        if body.get("delete_original"):
+            if original is not None:
+                self.delete(original)
+                target.original = None
+        elif original is not None and not original.deleted and \
+                body.get("replace_original", True) is not False:
+            self.edit(original, body.get("text", ""), body.get("blocks"))
+        elif body.get("response_type") == "in_channel":
+            self.post(target.channel, body.get("text", ""), body.get("blocks"))
+        else:
+            shown = self.post(target.channel, body.get("text", ""), body.get("blocks"),
+                              visible_to=target.user)
+            if original is None or original.deleted:
+                target.original = shown
+        return True
+
+    # -- modals -----------------------------------------------------------------------------
+
+    def new_trigger(self) -> str:
+        """A trigger id for one click or command (views.open takes it once)."""
+        with self._lock:
+            trigger = f"{next(self._serial)}.{self._start}.console"
+            self._triggers.add(trigger)
+        return trigger
+
+    def open_view(self, trigger: str, view: dict[str, Any], push: bool = False) -> dict[str, Any]:
+        """views.open / views.push: the stored view, or an error answer."""
+        with self._lock:
+            if trigger not in self._triggers:
+                return {"ok": False, "error": "expired_trigger_id"}
+            self._triggers.discard(trigger)
+            stored = self._store_view(f"V{next(self._serial):08d}", view)
+            if not push:
+                self.modals.clear()
+            self.modals.append(stored["id"])
+            return {"ok": True, "view": stored}
+
+    def update_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """views.update of an open or closed modal."""
+        with self._lock:
+            if view_id not in self.views:
+                return {"ok": False, "error": "not_found"}
+            return {"ok": True, "view": self._store_view(view_id, view)}
+
+    def _store_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        stored = {**view, "id": view_id, "hash": f"{time.time():.6f}",
+                  "state": {"values": {}}, "private_metadata": view.get("private_metadata", "")}
+        self.views[view_id] = stored
+        return stored
+
+    def close_modal(self, every: bool = False) -> None:
+        """Close the top modal (every one with every)."""
+        with self._lock:
+            del self.modals[0 if every else -1:]
+
+    def top_modal(self) -> dict[str, Any] | None:
+        """The modal the user has in front of them, if any."""
+        with self._lock:
+            return self.views.get(self.modals[-1]) if self.modals else None

@@ -1,0 +1,201 @@
+"""The checks of `cancelbot doctor`: each says what it found and, when something is wrong,
+what to do about it."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable
+
+from slack_sdk import WebClient
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from bot.commands.problems import database_unusable
+from bot.config import Settings
+from domain.errors import SalesSiteUnavailable
+from handlers.slack_client import call_failure, header
+from store.db import make_engine
+from store.migrate import current_revision, head_revision
+from store.models import SalesOrderRow
+from store.sales_site_http import HttpSalesSite
+from store.uow import session_factory
+
+SCOPES_FIX = ("add the missing scopes under OAuth & Permissions (manifest.yml lists them), "
+              "then reinstall the app to the workspace and use the new bot token")
+
+
+class Level(enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing checked: where, how it went, what was seen, and the fix when it failed."""
+
+    area: str
+    level: Level
+    detail: str
+    fix: str = ""
+
+
+def ok(area: str, detail: str) -> Finding:
+    return Finding(area, Level.OK, detail)
+
+
+def warn(area: str, detail: str, fix: str = "") -> Finding:
+    return Finding(area, Level.WARN, detail, fix)
+
+
+def fail(area: str, detail: str, fix: str) -> Finding:
+    return Finding(area, Level.FAIL, detail, fix)
+
+
+def check_settings(settings: Settings) -> list[Finding]:
+    """Settings that are readable yet cannot work: missing token, secret or approvers."""
+    found = [ok("configuration", f"time zone {settings.timezone_name}, "
+                f"polling every {settings.poll_seconds:g} s")]
+    if not settings.slack_bot_token:
+        found.append(fail("configuration", "SLACK_BOT_TOKEN is not set",
+                          "set it to the app's Bot User OAuth Token (xoxb-…)"))
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        found.append(fail("configuration", "SLACK_SIGNING_SECRET is not set, and HTTP mode "
+                          "needs it (SLACK_APP_TOKEN is not set either)",
+                          "set SLACK_SIGNING_SECRET from Basic Information > App Credentials, "
+                          "or SLACK_APP_TOKEN (xapp-…) for Socket Mode"))
+    if not settings.approvers:
+        found.append(fail("configuration", "CANCELBOT_APPROVERS is empty: nobody can approve",
+                          "list approvers' user IDs (U…) and/or user-group IDs (S…)"))
+    if not settings.approval_channel:
+        found.append(warn("configuration", "CANCELBOT_APPROVAL_CHANNEL is not set: requests "
+                          "go to the channel where they are made, and there is no digest",
+                          "set it to the approval channel's ID (C…)"))
+    return found
+
+
+def check_database(settings: Settings) -> list[Finding]:
+    """Reachable, and migrated to the newest revision."""
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision()
+    except DBAPIError as exc:
+        return [fail("database", database_unusable(exc, "reach"),
+                     "check DATABASE_URL and that the database server is running")]
+    finally:
+        engine.dispose()
+    if current != head:
+        return [fail("database", f"at revision {current or 'none (empty)'}, not {head}",
+                     "run `cancelbot db upgrade`")]
+    return [ok("database", f"reachable and at revision {head}")]
+
+
+def check_slack(settings: Settings, client: WebClient, wanted: frozenset[str]) -> list[Finding]:
+    """The token, its scopes, Socket Mode, the approval channel and the approvers."""
+    try:
+        answer = client.auth_test()
+    except Exception as exc:  # every failure is reported; none of them should stop the others
+        return [fail("slack token", _reason(exc, "auth.test"),
+                     "set SLACK_BOT_TOKEN to the Bot User OAuth Token of the installed app "
+                     "(and SLACK_API_URL only when Slack is reached through a proxy)")]
+    found = [ok("slack token", f"bot {answer.get('user')} in workspace {answer.get('team')}")]
+    if wanted:  # empty when the manifest could not be read, which is a finding of its own
+        found.append(_scopes(header(answer.headers, "X-OAuth-Scopes"), wanted))
+    if settings.slack_app_token:
+        found.append(_socket_mode(client, settings.slack_app_token))
+    if settings.approval_channel:
+        found.append(_channel(client, settings.approval_channel))
+    found += [_approver(client, ident) for ident in sorted(settings.approvers)]
+    return found
+
+
+def _scopes(granted_header: str | None, wanted: frozenset[str]) -> Finding:
+    if granted_header is None:
+        return warn("slack scopes", "Slack did not say which scopes the token has")
+    granted = {s.strip() for s in granted_header.split(",") if s.strip()}
+    missing = sorted(wanted - granted)
+    if missing:
+        return fail("slack scopes", f"missing {', '.join(missing)}", SCOPES_FIX)
+    return ok("slack scopes", f"all {len(wanted)} scopes of manifest.yml granted")
+
+
+def _socket_mode(client: WebClient, app_token: str) -> Finding:
+    try:
+        client.apps_connections_open(app_token=app_token)
+    except Exception as exc:
+        return fail("socket mode", _reason(exc, "apps.connections.open"),
+                    "turn Socket Mode on and set SLACK_APP_TOKEN to an app-level token "
+                    "(xapp-…) with connections:write")
+    return ok("socket mode", "the app token opens connections")
+
+
+def _channel(client: WebClient, channel: str) -> Finding:
+    try:
+        client.conversations_history(channel=channel, limit=1)
+    except Exception as exc:
+        fix = {"not_in_channel": f"invite the bot: type `/invite @cancelbot` in {channel}",
+               "channel_not_found": "use the channel's ID (C…, from the channel's details), "
+                                    "not its name; for a private channel invite the bot first"}
+        code = _code(exc)
+        return fail("approval channel", _reason(exc, "conversations.history"),
+                    fix.get(code, "check CANCELBOT_APPROVAL_CHANNEL"))
+    return ok("approval channel", f"the bot is a member of {channel}")
+
+
+def _approver(client: WebClient, ident: str) -> Finding:
+    if ident[:1] in ("U", "W"):
+        return ok("approvers", f"{ident} (a user ID)")
+    if ident[:1] != "S":
+        return fail("approvers", f"{ident} is neither a user ID (U…, W…) nor a user-group ID (S…)",
+                    "copy the ID from the person's profile or the group's page")
+    try:
+        members = client.usergroups_users_list(usergroup=ident).get("users") or []
+    except Exception as exc:
+        return fail("approvers", f"{ident}: {_reason(exc, 'usergroups.users.list')}",
+                    "check the user-group ID and that the app has usergroups:read")
+    if not members:
+        return warn("approvers", f"{ident} has no members", "add people to the group")
+    return ok("approvers", f"{ident} (a user group of {len(members)})")
+
+
+def check_sales_site(settings: Settings) -> list[Finding]:
+    """The HTTP adapter answers, or the embedded one has sales orders to read."""
+    if settings.sales_site_api_url:
+        try:
+            HttpSalesSite(settings.sales_site_api_url).fetch("doctor", "probe")
+        except SalesSiteUnavailable as exc:
+            return [fail("sales site", f"{settings.sales_site_api_url}: {exc}",
+                         "check SALES_SITE_API_URL and that the API is up")]
+        return [ok("sales site", f"{settings.sales_site_api_url} answers")]
+    return _embedded_sales_orders(settings)
+
+
+def _embedded_sales_orders(settings: Settings) -> list[Finding]:
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            count = session.scalar(select(func.count()).select_from(SalesOrderRow)) or 0
+    except DBAPIError:
+        return []  # the database finding already says why
+    finally:
+        engine.dispose()
+    if count == 0:
+        return [warn("sales site", "embedded, with no sales orders: every resync will fail "
+                     "as not found", "import them with `cancelbot import sales-orders FILE.csv`, "
+                     "or set SALES_SITE_API_URL")]
+    return [ok("sales site", f"embedded, {count:,} sales orders")]
+
+
+def _code(exc: Exception) -> str:
+    data = getattr(getattr(exc, "response", None), "data", None)
+    return data.get("error", "") if isinstance(data, dict) else ""
+
+
+def _reason(exc: Exception, method: str) -> str:
+    failure = call_failure(exc, method)
+    return failure.error if failure else f"{method}: {type(exc).__name__}: {exc}"
+
+
+def failed(findings: Iterable[Finding]) -> bool:
+    """Whether any finding is a failure."""
+    return any(f.level is Level.FAIL for f in findings)
