@@ -201,6 +201,7 @@ def test_two_approvers_at_once_give_one_decision_and_the_other_is_told_who_decid
     with running_app.uow() as uow:
         assert uow.requests.get(1).decided_by == winner
     assert job_states(running_app) == [JobState.QUEUED]
+    running_app.fake.wait_for(lambda: running_app.fake.replies(APPROVALS, message["ts"]))
     assert len(running_app.fake.replies(APPROVALS, message["ts"])) == 1
 
 
@@ -217,6 +218,8 @@ def test_a_double_click_on_approve_gives_one_decision(running_app):
     with running_app.uow() as uow:
         request = uow.requests.get(1)
         assert (request.decision, request.decided_by) == (Decision.APPROVED, APPROVER)
+    # both listeners have answered (the loser was told), so nothing more is coming
+    running_app.fake.wait_for(lambda: running_app.fake.replies(APPROVALS, message["ts"]))
     assert len(running_app.fake.replies(APPROVALS, message["ts"])) == 1
     assert len(running_app.fake.calls_to("chat.update")) == 1
     assert job_states(running_app) == [JobState.QUEUED]
