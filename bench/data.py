@@ -263,3 +263,16 @@ def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False) -> tuple[Engi
         stale.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{path}")
     return engine, f"`bench/.data/{path.name}`, {_build(engine, n)}"
+
+
+def write_section(path: Path, begin: str, end: str, section: str) -> None:
+    """Replace one benchmark's section (between its begin and end markers) of the results file,
+    keeping everything else."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + section.rstrip("\n") + rest.split(end, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")

@@ -17,6 +17,7 @@ if __name__ == "__main__":  # run as a script: see bench/_path.py
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from bench import data  # noqa: E402
 from bench._path import ROOT  # noqa: E402
 
 import argparse  # noqa: E402
@@ -249,18 +250,6 @@ def markdown(runs: list[Run], versions: list[str], args: argparse.Namespace) -> 
     return "\n".join(out + [END]) + "\n"
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace this benchmark's section of the file, keeping everything else."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=2000)
@@ -292,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"({r.seconds:.2f} s, {r.per_worker})", flush=True)
     print("\n".join(table(runs, args.jobs)))
     if not args.no_write:
-        write_section(markdown(runs, versions, args))
+        data.write_section(DOC, BEGIN, END, markdown(runs, versions, args))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

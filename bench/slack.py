@@ -27,7 +27,6 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 from sqlalchemy import select  # noqa: E402
@@ -184,17 +183,6 @@ def markdown(results: list[tuple[str, str, dict[str, Samples]]], args: argparse.
     return "\n".join(out + [END]) + "\n"
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace this benchmark's section of the file, keeping everything else."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.write_text(new, encoding="utf-8")
-
-
 def postgres_url(given: str | None) -> str | None:
     """The PostgreSQL database to use: --pg-url, else TEST_DATABASE_URL's server."""
     if given:
@@ -238,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(samples)), flush=True)
         results.append((kind, build, samples))
     if not args.no_write:
-        write_section(markdown(results, args, time.perf_counter() - started, load))
+        data.write_section(DOC, BEGIN, END, markdown(results, args, time.perf_counter() - started, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

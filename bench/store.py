@@ -235,18 +235,6 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace this benchmark's section of the file, keeping everything else."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -280,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(results[-1]) + table(results[-1], extra=True)[2:]), flush=True)
         engine.dispose()
     if results and not args.no_write:
-        write_section(markdown(results, args, time.perf_counter() - started, load))
+        data.write_section(DOC, BEGIN, END, markdown(results, args, time.perf_counter() - started, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

@@ -109,12 +109,7 @@ def _decide(
     uow: UnitOfWork, request_id: int, decision: Decision, user_id: str, now: datetime,
     policy: ApprovalPolicy, reason: str = "",
 ) -> Request:
-    request = uow.requests.get(request_id)
-    if request is None:
-        raise RequestNotFound(request_id)
-    _authorize(request, user_id, policy)
-    if request.decision is not Decision.PENDING:
-        raise AlreadyDecided(request_id, request.decision.value, request.decided_by)
+    request = may_decide(uow, request_id, user_id, policy)
     decided = request.decide(decision, user_id, now, reason.strip())
     if not uow.requests.decide(decided):
         # somebody decided between our read and our write: report theirs

@@ -6,11 +6,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from domain.bulk import Skipped, submit_bulk_request
+from domain.bulk import partition, submit_bulk_request
 from domain.errors import DomainError, RequestNotAllowed
 from domain.lookup import list_orders
-from domain.model import Action
-from domain.ports import ListQuery, Listed, UnitOfWork
+from domain.ports import ListQuery, UnitOfWork
 from domain.rules import check_request
 from domain.status import StatusContext
 from domain.workflow import Submitted
@@ -25,20 +24,6 @@ from handlers.requests.state import ModalState, typed
 
 ACTIONS = {action_id: action for action, action_id in BULK_ACTION_IDS.items()}
 STALE = "This list page's button cannot be read any more; run `/cancelled list` again."
-
-
-def partition(items: list[Listed], action: Action,
-              ctx: StatusContext) -> tuple[list[str], list[Skipped]]:
-    """The page's orders that allow action now, and the others with the reason."""
-    chosen, skipped = [], []
-    for listed in items:
-        check = check_request(listed.order, ctx)
-        if check.allowed and check.action is action:
-            chosen.append(listed.order.packing_no)
-        else:
-            reason = " ".join(check.reasons) or f"{listed.status.label}: it cannot be {action.value}d"
-            skipped.append(Skipped(listed.order.packing_no, reason))
-    return chosen, skipped
 
 
 def query_of(value: str | None) -> ListQuery:
