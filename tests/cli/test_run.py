@@ -31,7 +31,7 @@ from tests.slack.signed import SIGNING_SECRET, SlackSender
 APP_TOKEN = "xapp-1-A0CANCELBOT-1-test"
 POLL_SECONDS = "0.2"
 CHANNEL = "C0APPROVALS"
-SHARED = ROOT.parent / "shared" / "slack" / "payloads"
+SHARED = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack/payloads files
 
 
 def free_port() -> int:

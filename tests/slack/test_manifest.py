@@ -12,7 +12,8 @@ from jsonschema import Draft7Validator
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest-schema" / "manifest.schema.1.0.0.json"
+REFERENCE = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack files
+SCHEMA = REFERENCE / "manifest.schema.1.0.0.json"
 README = ROOT / "README.md"
 SCOPES_HEADING = "### Bot token scopes"
 
@@ -94,3 +95,20 @@ def test_every_scope_is_needed_by_a_call_the_code_makes(manifest):
     needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called))
 
     assert bot_scopes(manifest) == needed
+
+
+ORIGINALS = {
+    "manifest.schema.1.0.0.json": "manifest-schema/manifest.schema.1.0.0.json",
+    "socket_mode.docs.hello.json": "payloads/socket_mode.docs.hello.json",
+    "socket_mode.docs.slash_commands.envelope.json":
+        "payloads/socket_mode.docs.slash_commands.envelope.json",
+}
+
+
+@pytest.mark.parametrize("copy", sorted(ORIGINALS))
+def test_the_kept_copies_of_slacks_material_equal_the_originals(copy: str) -> None:
+    original = ROOT.parent / "shared" / "slack" / ORIGINALS[copy]
+    if not original.exists():  # a clone without ../shared/ beside it: the copies stand alone
+        assert (REFERENCE / copy).stat().st_size > 0
+        return
+    assert (REFERENCE / copy).read_bytes() == original.read_bytes()
