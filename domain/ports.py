@@ -176,7 +176,9 @@ class Outbox(Protocol):
         """Lease undelivered, due rows to owner (with the due rows of the same requests)."""
         ...
 
-    def mark_delivered(self, message_id: int, owner: str, at: datetime, message_ts: str) -> bool:
+    def mark_delivered(
+        self, message_id: int, owner: str, at: datetime, message_ts: str | None
+    ) -> bool:
         """Record delivery; False when owner no longer holds the lease."""
         ...
 

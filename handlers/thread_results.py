@@ -17,7 +17,7 @@ from typing import Any, Callable
 from slack_sdk import WebClient
 
 from domain.ports import OutboxMessage, UnitOfWork
-from domain.requests import Job, JobState, Request
+from domain.requests import Decision, Job, JobState, Request
 from handlers.render.request_message import final_request_message
 from handlers.render.results import JobResult, result_reply
 from handlers.slack_client import CallFailure, call_failure, next_attempt_at
@@ -28,6 +28,7 @@ DEFAULT_LIMIT = 50
 DEFAULT_LEASE = timedelta(minutes=5)  # well past a few client timeouts and retries
 REPLIES_PAGE = 200
 REPLIES_MAX_PAGES = 25
+NO_THREAD_AFTER = timedelta(hours=1)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ class Group:
     def results(self) -> list[JobResult]:
         return sorted((JobResult.from_payload(m.payload) for m in self.messages),
                       key=lambda r: r.job_id)
+
+    def has_no_thread(self, now: datetime) -> bool:
+        """Decided long ago, yet its request message was never recorded: no thread will come
+        (a request made outside Slack, as in the demo data). A message recorded a moment after
+        a quick approval is waited for."""
+        request = self.request
+        return (request is not None and request.decision is not Decision.PENDING
+                and not (request.channel_id and request.message_ts)
+                and request.decided_at is not None and now - request.decided_at > NO_THREAD_AFTER)
 
     def waiting_for(self) -> str | None:
         """Why the group cannot be delivered yet, or None when it can."""
@@ -118,6 +128,12 @@ def deliver_group(
         fail(uow_factory, owner, now, group,
              CallFailure(f"no renderer for outbox kind {group.kind!r}", transient=False))
         return 0, False
+    if group.has_no_thread(now):
+        # the results are in the audit trail; with no thread to post them to, waiting would
+        # only keep them in /cancelled jobs for ever
+        log.warning("outbox %s settled without a post: request %s has no request message",
+                    group.ids, group.request.id)  # type: ignore[union-attr]
+        return mark_delivered(uow_factory, owner, now, group, None), False
     waiting = group.waiting_for()
     if waiting:
         log.debug("outbox %s left for later: %s", group.ids, waiting)
@@ -212,9 +228,11 @@ def update_request_message(client: WebClient, group: Group) -> CallFailure | Non
 
 
 def mark_delivered(
-    uow_factory: Callable[[], UnitOfWork], owner: str, now: datetime, group: Group, ts: str
+    uow_factory: Callable[[], UnitOfWork], owner: str, now: datetime, group: Group,
+    ts: str | None,
 ) -> int:
-    """Record the group delivered with its reply's ts; the rows this owner still held."""
+    """Record the group delivered with its reply's ts (None: nothing was posted); the rows
+    this owner still held."""
     with uow_factory() as uow:
         marked = sum(uow.outbox.mark_delivered(mid, owner, now, ts) for mid in group.ids)
         uow.commit()

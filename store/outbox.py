@@ -94,7 +94,9 @@ class SqlOutbox:
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def mark_delivered(self, message_id: int, owner: str, at: datetime, message_ts: str) -> bool:
+    def mark_delivered(
+        self, message_id: int, owner: str, at: datetime, message_ts: str | None
+    ) -> bool:
         """Record delivery (and the reply's ts); False when owner no longer holds the lease."""
         # the lease owner stays on the row: it says which process delivered it
         return self._set(_held_by(message_id, owner), delivered_at=at, lease_expires_at=None,

@@ -15,8 +15,8 @@ from handlers.thread_results import RESULT_EVENT, deliver_due
 from tests.blockkit_limits import assert_message_fits
 from tests.integration.builders import SEOUL, active, add_orders, cancelled
 from tests.slack.scenarios import (
-    APPROVALS, APPROVER, RAN_AT, REQUESTER, approved_request, outbox_rows, place_message,
-    replies, run_jobs, with_sales_orders,
+    APPROVALS, APPROVED_AT, APPROVER, RAN_AT, REQUESTER, approved_request, outbox_rows,
+    place_message, replies, run_jobs, with_sales_orders,
 )
 
 DELIVER_AT = RAN_AT + timedelta(seconds=5)
@@ -194,3 +194,20 @@ def test_a_bulk_request_gets_one_summary_once_every_order_is_final(
 def test_nothing_due_means_no_call_to_slack(uow, slack_client, fake_slack):
     assert _deliver(uow, slack_client) == 0
     assert fake_slack.calls == []
+
+
+def test_a_result_of_a_request_that_never_got_a_message_is_settled_after_an_hour_unposted(
+        uow, sessions, slack_client, fake_slack):
+    order, = add_orders(uow, cancelled("QSP2611230008", origin=Origin.EXCEL))
+    placed = approved_request(uow, slack_client, [order.packing_no], Action.RESTORE, post=False)
+    run_jobs(uow, sessions, placed.jobs)
+    calls_before = len(fake_slack.calls)
+
+    assert _deliver(uow, slack_client, at=APPROVED_AT + timedelta(minutes=59)) == 0
+    assert _deliver(uow, slack_client, at=APPROVED_AT + timedelta(minutes=61)) == 1
+
+    assert len(fake_slack.calls) == calls_before  # there is no thread to post to
+    [row] = outbox_rows(sessions)
+    assert row.delivered_at is not None and row.delivered_ts is None
+    with uow() as u:
+        assert u.outbox.pending() == []  # /cancelled jobs no longer lists it
