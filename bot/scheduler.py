@@ -60,6 +60,8 @@ def build_scheduler(
         scheduler.add_job(deliver_outbox, id="deliver_outbox", name="deliver the outbox", **every)
     scheduler.add_job(worker.reclaim_expired, id="reclaim_expired", name="reclaim expired leases",
                       **every)
+    scheduler.add_job(worker.withdraw_unposted, "interval", minutes=1, id="withdraw_unposted",
+                      name="withdraw requests never posted")
     if post_digest is not None:
         scheduler.add_job(
             post_digest,

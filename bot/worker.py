@@ -16,12 +16,14 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bot.config import Settings
-from domain import execution
+from domain import execution, workflow
 from domain.ports import SalesSite, UnitOfWork
 from domain.requests import Job
 
 LEASE = timedelta(seconds=60)
 BATCH = 10  # jobs claimed at once; the lease of every one of them is renewed while they wait
+# posting a request message takes seconds; one still unrecorded after this never will be
+UNPOSTED_GRACE = timedelta(minutes=15)
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,16 @@ class JobWorker:
             log.warning("reclaimed %d job(s) whose lease ran out: %s",
                         len(jobs), ", ".join(str(j.id) for j in jobs))
         return jobs
+
+    def withdraw_unposted(self) -> list[int]:
+        """Withdraw requests whose message was never posted (the process stopped while posting),
+        so that their orders do not stay awaiting an approval nobody can give."""
+        with self.uow_factory() as uow:
+            withdrawn = workflow.withdraw_unposted(uow, self.clock(), UNPOSTED_GRACE)
+        if withdrawn:
+            log.warning("withdrew request(s) never posted to Slack: %s",
+                        ", ".join(map(str, withdrawn)))
+        return withdrawn
 
     def heartbeat(self) -> list[int]:
         """Renew the lease of every job held; returns the ids no longer held (abandoned)."""

@@ -134,6 +134,9 @@ class Requests(Protocol):
         """Write a decision only if the stored request is still pending; False if not."""
         ...
     def update(self, request: Request) -> None: ...
+    def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
+        """Pending requests made before `before` whose request message was never recorded."""
+        ...
 
 
 class Jobs(Protocol):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from domain.errors import (
@@ -162,6 +162,23 @@ def withdraw(
     """Take back a request nobody decided yet (e.g. its message could not be posted): it is
     rejected by the bot with the reason, and its orders go back to where they were."""
     return reject(uow, request_id, by, reason, now, _ANYONE)
+
+
+UNPOSTED_REASON = ("its request message was never posted (the bot stopped while posting it), "
+                   "so nobody could approve it; request again if it is still needed")
+
+
+def withdraw_unposted(uow: UnitOfWork, now: datetime, grace: timedelta) -> list[int]:
+    """Withdraw the pending requests older than grace whose request message was never recorded,
+    so that their orders can be requested again; the ids withdrawn."""
+    withdrawn = []
+    for request in uow.requests.unposted(now - grace):
+        try:
+            withdraw(uow, request.id, UNPOSTED_REASON, now)  # type: ignore[arg-type]
+        except AlreadyDecided:  # decided meanwhile from a message we did not know of
+            continue
+        withdrawn.append(request.id)
+    return withdrawn
 
 
 def _set_recovery(uow: UnitOfWork, order_id: int, recovery: Recovery) -> None:

@@ -112,6 +112,15 @@ class SqlRequests:
             .execution_options(synchronize_session=False)
         )
 
+    def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
+        rows = self.session.scalars(
+            select(RequestRow).where(
+                RequestRow.decision == Decision.PENDING.value,
+                RequestRow.message_ts.is_(None), RequestRow.requested_at < before,
+            ).order_by(RequestRow.id).limit(limit)
+        )
+        return [to_request(row) for row in rows]
+
 
 class SqlJobs:
     def __init__(self, session: Session) -> None:

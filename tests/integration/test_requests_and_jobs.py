@@ -15,7 +15,9 @@ from domain.model import Action, OrderState, Origin, Recovery, SalesOrderStatus,
 from domain.ports import AuditEvent
 from domain.requests import Job, JobState, Request
 from domain.status import Status
-from domain.workflow import ApprovalPolicy, approve, reject, submit_request
+from domain.workflow import (
+    ApprovalPolicy, approve, reject, set_request_message, submit_request, withdraw_unposted,
+)
 from store.models import AuditRow, JobRow, OrderRow, OutboxRow, RequestRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
@@ -248,3 +250,21 @@ def test_the_database_refuses_a_request_the_order_check_missed_and_nothing_is_wr
         submit_request(u, [order.packing_no], Action.RESYNC, "UOTHER", "", ctx())
 
     assert [_count(sessions, t) for t in (RequestRow, JobRow, AuditRow)] == before
+
+
+def test_requests_never_posted_are_found_and_withdrawn_on_the_database(uow):
+    add_orders(uow, cancelled("QSP2611230031"), cancelled("QSP2611230032"),
+               cancelled("QSP2611230033"))
+    with uow() as u:
+        lost = submit_request(u, ["QSP2611230031"], Action.RESYNC, "UREQ", "", ctx()).request
+        posted = submit_request(u, ["QSP2611230032"], Action.RESYNC, "UREQ", "", ctx()).request
+        set_request_message(u, posted.id, "C0APPROVALS", "1764118801.000001")
+        fresh = submit_request(u, ["QSP2611230033"], Action.RESYNC, "UREQ", "",
+                               ctx(NOW + timedelta(minutes=10))).request
+    with uow() as u:
+        assert [r.id for r in u.requests.unposted(NOW + timedelta(minutes=5))] == [lost.id]
+        assert withdraw_unposted(u, NOW + timedelta(minutes=20), timedelta(minutes=15)) == [
+            lost.id]
+    with uow() as u:
+        assert u.orders.get("QSP2611230031").recovery is Recovery.NONE
+        assert [r.id for r in u.requests.unposted(NOW + timedelta(days=1))] == [fresh.id]

@@ -150,6 +150,9 @@ class Recorder:
     def reclaim_expired(self) -> list:
         return []
 
+    def withdraw_unposted(self) -> list:
+        return []
+
 
 def scheduled(deliver=None, digest=None, poll=2.5):
     """The scheduler's jobs by id (started paused, so that job defaults are applied)."""
@@ -164,10 +167,12 @@ def scheduled(deliver=None, digest=None, poll=2.5):
 def test_the_scheduler_polls_jobs_outbox_and_leases_and_never_doubles_a_poll():
     jobs = scheduled(deliver=lambda: 0, digest=lambda: None)
 
-    assert sorted(jobs) == ["deliver_outbox", "post_digest", "reclaim_expired", "run_due"]
+    assert sorted(jobs) == ["deliver_outbox", "post_digest", "reclaim_expired", "run_due",
+                            "withdraw_unposted"]
     assert {(j.max_instances, j.coalesce) for j in jobs.values()} == {(1, True)}
     for name in ("run_due", "deliver_outbox", "reclaim_expired"):
         assert jobs[name].trigger.interval == timedelta(seconds=2.5)
+    assert jobs["withdraw_unposted"].trigger.interval == timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("now, expected", [
@@ -183,4 +188,4 @@ def test_the_digest_is_posted_at_nine_in_the_business_time_zone(now, expected):
 
 
 def test_without_outbox_delivery_or_digest_the_scheduler_only_runs_jobs():
-    assert sorted(scheduled()) == ["reclaim_expired", "run_due"]
+    assert sorted(scheduled()) == ["reclaim_expired", "run_due", "withdraw_unposted"]

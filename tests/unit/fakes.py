@@ -158,6 +158,12 @@ class FakeRequests(_Repo):
     def update(self, request: Request) -> None:
         self._s.requests[request.id] = request  # type: ignore[index]
 
+    def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
+        found = [r for _, r in sorted(self._s.requests.items())
+                 if r.decision is Decision.PENDING and r.message_ts is None
+                 and r.requested_at < before]
+        return found[:limit]
+
 
 class FakeJobs(_Repo):
     def add(self, job: Job) -> Job:

@@ -2,6 +2,8 @@
 And who may decide a request, asked before the reason for a rejection is asked for."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.errors import AlreadyDecided, NotAnApprover, SelfApprovalNotAllowed
@@ -9,7 +11,10 @@ from domain.lookup import look_up
 from domain.model import Action, Recovery
 from domain.requests import Decision, JobState
 from domain.status import Status
-from domain.workflow import WITHDRAWN_BY, ApprovalPolicy, may_decide, withdraw
+from domain.workflow import (
+    UNPOSTED_REASON, WITHDRAWN_BY, ApprovalPolicy, may_decide, set_request_message, withdraw,
+    withdraw_unposted,
+)
 from tests.unit.fakes import (
     API_NO, EXCEL_NO, POLICY, T_DECIDE, T_SUBMIT, approve_as, approved_job, ctx, run, seeded_uow,
     site, submit,
@@ -81,3 +86,30 @@ def test_a_decided_request_says_who_decided_it():
     with pytest.raises(AlreadyDecided) as raised:
         may_decide(uow, submitted.request.id, "U_APPROVER", POLICY)
     assert raised.value.by == "U_LEAD"
+
+
+GRACE = timedelta(minutes=15)
+
+
+def test_a_request_whose_message_was_never_posted_is_withdrawn_after_the_grace_period():
+    uow = seeded_uow()
+    lost = submit(uow, API_NO).request.id
+    posted = submit(uow, EXCEL_NO, Action.RESTORE).request.id
+    set_request_message(uow, posted, "C0APPROVALS", "1.000001")
+
+    assert withdraw_unposted(uow, T_SUBMIT + GRACE - timedelta(seconds=1), GRACE) == []
+    assert withdraw_unposted(uow, T_SUBMIT + GRACE + timedelta(seconds=1), GRACE) == [lost]
+
+    request = uow.requests.get(lost)
+    assert (request.decision, request.decided_by, request.reject_reason) == (
+        Decision.REJECTED, WITHDRAWN_BY, UNPOSTED_REASON)
+    assert uow.requests.get(posted).decision is Decision.PENDING
+    assert look_up(uow, API_NO, ctx(T_DECIDE)).status.status is Status.RESYNC_AVAILABLE
+
+
+def test_a_decided_request_without_a_message_is_left_alone():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    approve_as(uow, request_id)
+    assert withdraw_unposted(uow, T_DECIDE + timedelta(days=1), GRACE) == []
+    assert uow.requests.get(request_id).decision is Decision.APPROVED
