@@ -120,10 +120,19 @@ def _decide(
 
 
 def approve(
-    uow: UnitOfWork, request_id: int, user_id: str, now: datetime, policy: ApprovalPolicy
+    uow: UnitOfWork, request_id: int, user_id: str, now: datetime, policy: ApprovalPolicy,
+    clicked_on: tuple[str, str] | None = None,
 ) -> Submitted:
-    """Approve a pending request: its jobs are queued for the scheduler."""
+    """Approve a pending request: its jobs are queued for the scheduler.
+
+    clicked_on is the (channel, ts) of the message the approval came from: it becomes the
+    request message when none was recorded (the bot stopped between posting and recording),
+    so that the results still find their thread.
+    """
     request = _decide(uow, request_id, Decision.APPROVED, user_id, now, policy)
+    if clicked_on and not request.message_ts:
+        request = replace(request, channel_id=clicked_on[0], message_ts=clicked_on[1])
+        uow.requests.update(request)
     jobs = []
     for job in uow.jobs.for_request(request_id):
         queued = job.moved(JobState.QUEUED)

@@ -22,12 +22,13 @@ def register(app: App, deps: Deps) -> None:
     def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                    client: WebClient) -> None:
         ack()
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
         try:  # other refusals (not an approver, own request) go to the error handler
             with deps.uow() as uow:
                 approved = approve(uow, request_id_of(action), body["user"]["id"], deps.clock(),
-                                   deps.policy())
+                                   deps.policy(), (channel, ts) if channel and ts else None)
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
             return
-        container = body.get("container") or {}
-        show_decision(client, approved, container.get("channel_id"), container.get("message_ts"))
+        show_decision(client, approved, channel, ts)

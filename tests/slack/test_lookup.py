@@ -195,8 +195,17 @@ def test_lookup_of_an_unknown_number_says_no_order_has_it(running_app):
 
     assert (reply.status, reply.body) == (200, "")
     shown = running_app.fake.wait_for(lambda: running_app.fake.shown(reply.response_url))
-    assert shown["text"] == "No order has the packing number QSP0000000404."
+    assert shown["text"] == ("No order has the packing number QSP0000000404. Check the number, "
+                             "or see `/cancelled help` for what else the command takes.")
     assert shown["response_type"] == "ephemeral"
+
+
+def test_a_mistyped_sub_command_with_digits_is_answered_with_a_pointer_to_help(running_app):
+    reply = running_app.send.command("lst 7d", REQUESTER)
+
+    shown = running_app.fake.wait_for(lambda: running_app.fake.shown(reply.response_url))
+    assert shown["text"].startswith("No order has the packing number LST7D.")
+    assert "`/cancelled help`" in shown["text"]
 
 
 def test_a_lookup_card_with_very_long_fields_still_fits_block_kit(running_app):

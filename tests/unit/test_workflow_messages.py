@@ -1,5 +1,6 @@
-"""A request whose message could not be posted is withdrawn: rejected by the bot, orders freed.
-And who may decide a request, asked before the reason for a rejection is asked for."""
+"""A request whose message could not be posted is withdrawn: rejected by the bot, orders freed;
+an approval records the message it was clicked on when none was; and who may decide a request,
+asked before the reason for a rejection is asked for."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,8 @@ from domain.model import Action, Recovery
 from domain.requests import Decision, JobState
 from domain.status import Status
 from domain.workflow import (
-    UNPOSTED_REASON, WITHDRAWN_BY, ApprovalPolicy, may_decide, set_request_message, withdraw,
-    withdraw_unposted,
+    UNPOSTED_REASON, WITHDRAWN_BY, ApprovalPolicy, approve, may_decide, set_request_message,
+    withdraw, withdraw_unposted,
 )
 from tests.unit.fakes import (
     API_NO, EXCEL_NO, POLICY, T_DECIDE, T_SUBMIT, approve_as, approved_job, ctx, run, seeded_uow,
@@ -113,3 +114,21 @@ def test_a_decided_request_without_a_message_is_left_alone():
     approve_as(uow, request_id)
     assert withdraw_unposted(uow, T_DECIDE + timedelta(days=1), GRACE) == []
     assert uow.requests.get(request_id).decision is Decision.APPROVED
+
+
+def test_an_approval_clicked_on_an_unrecorded_request_message_records_it_for_the_results():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    with uow:
+        approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, ("C0APPROVALS", "1.000002"))
+    request = uow.requests.get(request_id)
+    assert (request.channel_id, request.message_ts) == ("C0APPROVALS", "1.000002")
+
+
+def test_an_approval_never_moves_a_recorded_request_message():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    set_request_message(uow, request_id, "C0APPROVALS", "1.000001")
+    with uow:
+        approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, ("C0OTHER", "9.000009"))
+    assert uow.requests.get(request_id).message_ts == "1.000001"
