@@ -9,6 +9,7 @@ import uuid
 from typing import Any, Callable
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
 from handlers.webhook import send_to
@@ -27,10 +28,18 @@ def unexpected_text(ref: str) -> str:
             "Please try again, and give the reference to the bot's admins if it happens again.")
 
 
+EXPIRED_TRIGGER_TEXT = ("Slack's moment for opening the form passed before it could open; "
+                        "nothing was changed. Please press the button again.")
+
+
 def user_text(error: Exception) -> str:
     """The reply to a failed listener: the domain's own words, or a logged reference."""
     if isinstance(error, DomainError):
         return error.message
+    if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
+        # a click answered too slowly (e.g. a slow database): a retry usually works
+        log.warning("a modal could not open in time: %s", error)
+        return EXPIRED_TRIGGER_TEXT
     ref = reference()
     log.error("unexpected error, reference %s", ref, exc_info=error)
     return unexpected_text(ref)

@@ -8,7 +8,10 @@ from sqlalchemy import text
 
 from handlers.actions import APPROVE
 from tests.integration.builders import add_orders, cancelled
-from tests.slack.requesting import press, request_through_modal, rows, said_to
+from handlers.errors import EXPIRED_TRIGGER_TEXT
+from tests.slack.requesting import (
+    lookup_card, press, press_request, request_through_modal, rows, said_to,
+)
 from tests.slack.scenarios import REQUESTER
 
 OUTSIDER = "UOUTSIDER1"
@@ -41,3 +44,19 @@ def test_a_failure_nobody_expected_shows_a_reference_found_in_the_log(
     reference = answer["text"].split("reference ")[1].split(")")[0]
     logged = [r for r in caplog.records if reference in r.getMessage()]
     assert logged and logged[0].exc_info is not None
+
+
+def test_a_form_that_slack_no_longer_lets_open_asks_to_press_again(running_app) -> None:
+    add_orders(running_app.uow, cancelled("QSP2611260002"))
+    card = lookup_card(running_app, "QSP2611260002")
+    running_app.fake.error_next("views.open", "expired_trigger_id")
+
+    reply = press_request(running_app, card)
+
+    assert reply.status == 200
+    beside = lambda: [body for body in running_app.fake.posted_to(card.url)  # noqa: E731
+                      if body.get("replace_original") is False]
+    told = running_app.fake.wait_for(beside)
+    assert told[-1]["text"] == EXPIRED_TRIGGER_TEXT
+    assert running_app.fake.shown(card.url) == card.message  # the card and its button stay
+    assert rows(running_app).requests == 0
