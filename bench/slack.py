@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(samples)), flush=True)
         results.append((kind, build, samples))
     if not args.no_write:
-        data.write_section(DOC, BEGIN, END, markdown(results, args, time.perf_counter() - started, load))
+        elapsed = time.perf_counter() - started
+        data.write_section(DOC, BEGIN, END, markdown(results, args, elapsed, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

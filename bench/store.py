@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(results[-1]) + table(results[-1], extra=True)[2:]), flush=True)
         engine.dispose()
     if results and not args.no_write:
-        data.write_section(DOC, BEGIN, END, markdown(results, args, time.perf_counter() - started, load))
+        elapsed = time.perf_counter() - started
+        data.write_section(DOC, BEGIN, END, markdown(results, args, elapsed, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

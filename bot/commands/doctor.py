@@ -20,7 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="Exit status 0 when nothing failed (warnings allowed), 1 otherwise.",
     )
     doctor.add_argument("--manifest", type=Path, default=MANIFEST,
-                        help="the app manifest whose scopes the token must have (default: %(default)s)")
+                        help="the app manifest whose scopes the token must have "
+                        "(default: %(default)s)")
     doctor.set_defaults(run=run_doctor)
 
 
