@@ -13,6 +13,9 @@ from waitress.server import BaseWSGIServer
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Slack's requests are a few kilobytes (a modal's state at most tens); the signature is checked
+# only once the body is read, so a bigger body is refused before it is
+MAX_BODY_BYTES = 1 << 20
 THREADS = 8  # concurrent requests; listeners themselves run on Bolt's own pool after ack
 STOP_SECONDS = 5.0  # how long requests in progress get to finish at shutdown
 
@@ -54,7 +57,8 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[Environ, StartResponse], Ite
 def make_server(app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000) -> BaseWSGIServer:
     """A waitress server bound to host:port (port 0: any free port); call .run() to serve."""
     return create_server(wsgi_app(app, engine), host=host, port=port, threads=THREADS,
-                         ident="cancelbot")  # type: ignore[return-value]
+                         ident="cancelbot", max_request_body_size=MAX_BODY_BYTES,
+                         )  # type: ignore[return-value]
 
 
 class HttpRunner:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bot.http import MAX_BODY_BYTES
 from domain.model import Action
 from domain.workflow import submit_request
 from handlers.actions import APPROVE
@@ -125,18 +126,25 @@ def test_health_check_answers_503_when_the_database_is_unreachable(fake_slack):
     assert "database not reachable" in reply.body
 
 
+def test_a_body_bigger_than_any_slack_request_is_refused_before_it_is_read(running_app):
+    awaiting_request_message(running_app)
+    before = snapshot(running_app.sessions)
+    reply = running_app.send.post("payload=" + "x" * (MAX_BODY_BYTES + 1))
+
+    assert reply.status == 413
+    assert running_app.fake.calls == []
+    assert snapshot(running_app.sessions) == before
+
+
 def test_an_unknown_path_is_not_found(running_app):
     assert get(running_app.base_url + "/slack/other").status == 404
     assert get(running_app.base_url + "/slack/events").status == 404  # Slack only POSTs there
 
 
-def test_a_signed_help_command_is_acknowledged_at_once_and_the_usage_follows(running_app):
-    started = time.monotonic()
+def test_a_signed_help_command_is_acknowledged_and_the_usage_follows(running_app):
     reply = running_app.send.command("help", REQUESTER)
-    elapsed = time.monotonic() - started
 
-    assert reply.status == 200
-    assert elapsed < 1.5  # Slack gives up after 3 s
+    assert reply.status == 200  # how fast: bench/slack.py
     usage = usage_text(running_app, reply)
     for sub_command in ("list", "history", "jobs", "help"):
         assert sub_command in usage
