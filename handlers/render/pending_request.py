@@ -52,8 +52,9 @@ def decided_request_message(request: Request, packing_nos: list[str]) -> Rendere
     blocks = [section(_head(request, status) + "\n" + _decided_line(request))]
     approved = request.decision is Decision.APPROVED
     blocks += _orders(request, packing_nos, MESSAGE_BLOCKS_CHARS_BUDGET // 2, effect=approved)
+    them = "the order" if len(packing_nos) == 1 else "the orders"
     blocks.append(context("The result will be posted in the thread."
-                          if approved else "Nothing will run; the order can be requested again."))
+                          if approved else f"Nothing will run; {them} can be requested again."))
     return Rendered(_text(request, status, packing_nos), blocks)
 
 

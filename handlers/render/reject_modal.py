@@ -22,7 +22,8 @@ def reject_modal(request: Request, packing_nos: list[str], metadata: str) -> dic
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(f"Reject the {request.action.value} of {orders}, requested by "
-                    f"{mention(request.requested_by)}? Nothing will run, and the order can be "
+                    f"{mention(request.requested_by)}? Nothing will run, and "
+                    f"{'the order' if len(packing_nos) == 1 else 'the orders'} can be "
                     "requested again."),
             {"type": "input", "block_id": REASON_BLOCK,
              "label": {"type": "plain_text", "text": "Reason (the requester sees it)"},
