@@ -27,11 +27,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlsplit
 
 from tests.blockkit_limits import message_problems, view_problems
+from tests.fakeslack_wire import handler_class
 
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"
@@ -100,7 +100,7 @@ class FakeSlack:
 
     def start(self) -> "FakeSlack":
         """Serve on a free port of 127.0.0.1 in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False  # type: ignore[attr-defined]
         # a short poll interval, so that stop() returns at once
@@ -236,6 +236,20 @@ class FakeSlack:
         self._unhang.wait(script.seconds)
         return 200, {}, answer
 
+    def post_to_response_url(self, path: str, body: dict[str, Any]) -> list[str]:
+        """Record what the app posted to a response URL; the Block Kit problems refusing it."""
+        url = f"{self.base_url.removesuffix('/api/')}{path}"
+        with self._lock:
+            self.calls.append(Call("response_url", {**body, "url": url}, {}))
+            problems = message_problems(body.get("text"), body.get("blocks"))
+            if not problems:
+                self.responses.setdefault(url, []).append(body)
+        return problems
+
+    def answer_headers(self) -> dict[str, str]:
+        """Headers Slack adds to every Web API answer: the token's scopes, when set."""
+        return {"X-OAuth-Scopes": ",".join(sorted(self.scopes))} if self.scopes is not None else {}
+
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = self._handlers.get(method)
         if handler is None:
@@ -361,73 +375,3 @@ def _message_problem(params: dict[str, Any]) -> dict[str, Any] | None:
                          and isinstance(metadata.get("event_payload"), dict)):
         return {"ok": False, "error": "invalid_metadata_format"}
     return None
-
-
-def _parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
-    if not raw:
-        return {}
-    if content_type.startswith("application/json"):
-        return json.loads(raw.decode("utf-8"))
-    params: dict[str, Any] = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    for key in ("blocks", "attachments", "metadata", "view"):  # JSON sent as a form field
-        if isinstance(params.get(key), str) and params[key][:1] in "[{":
-            params[key] = json.loads(params[key])
-    return params
-
-
-def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            self._serve()
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._serve()
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            if url.path.startswith("/response/"):
-                return self._response_url(url.path)
-            method = url.path.rsplit("/", 1)[-1]
-            length = int(self.headers.get("Content-Length") or 0)
-            params = dict(parse_qsl(url.query, keep_blank_values=True))
-            params.update(_parse_body(self.headers.get("Content-Type", ""),
-                                      self.rfile.read(length)))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, extra, body = fake.handle(method, params, headers)
-            if body is None:
-                self.close_connection = True
-                return  # nothing written: the client sees the connection closed
-            if fake.scopes is not None:  # Slack names the token's scopes on every answer
-                extra = {**extra, "X-OAuth-Scopes": ",".join(sorted(fake.scopes))}
-            self._answer(status, json.dumps(body).encode("utf-8"), extra)
-
-        def _response_url(self, path: str) -> None:
-            """Slack answers a response URL with plain "ok", or 404 for one it never made."""
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            url = f"{fake.base_url.removesuffix('/api/')}{path}"
-            with fake._lock:
-                fake.calls.append(Call("response_url", {**body, "url": url}, {}))
-                problems = message_problems(body.get("text"), body.get("blocks"))
-                if not problems:
-                    fake.responses.setdefault(url, []).append(body)
-            self._answer(400 if problems else 200,
-                         ("invalid_blocks" if problems else "ok").encode(), {}, "text/plain")
-
-        def _answer(self, status: int, data: bytes, extra: dict[str, str],
-                    content_type: str = "application/json; charset=utf-8") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a scripted hang)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output quiet
-
-    return _Handler
