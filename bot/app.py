@@ -34,16 +34,29 @@ def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebCli
     )
 
 
+class _ClientTokenNotice(logging.Filter):
+    """Drops Bolt's warning that SLACK_BOT_TOKEN goes unused: the client we give Bolt carries
+    that same token (Bolt reads the variable whenever it is set, and warns)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
+
+
 def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
               clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
               logger: logging.Logger | None = None) -> App:
     """The Bolt app with every listener and the error handler; requests must be signed with
     SLACK_SIGNING_SECRET."""
+    logger = logger or logging.getLogger("cancelbot.slack")
+    logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
     app = App(
-        client=client,  # it carries the bot token (Bolt reads SLACK_BOT_TOKEN too, and warns)
+        client=client,  # it carries the bot token
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,  # `cancelbot run` checks the token itself, with advice
-        logger=logger or logging.getLogger("cancelbot.slack"),
+        logger=logger,
     )
     deps = build_deps(settings, uow, client, clock, approvers)
     errors.register(app)
