@@ -1,7 +1,7 @@
 """Request, approve and reject: the two-person workflow around resync and restore."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -16,7 +16,7 @@ from domain.errors import (
 from domain.model import Action, Order, Recovery, normalize_packing_no
 from domain.ports import AuditEvent, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
-from domain.rules import check_request
+from domain.rules import RequestCheck, check_request
 from domain.status import StatusContext
 
 
@@ -32,9 +32,14 @@ class ApprovalPolicy:
 class Submitted:
     request: Request
     jobs: list[Job]
+    # what the approver should know, per packing number (e.g. the date mismatch); only
+    # submit_request fills it, from the checks it ran anyway
+    warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _load_for_request(uow: UnitOfWork, text: str, action: Action, ctx: StatusContext) -> Order:
+def _load_for_request(
+    uow: UnitOfWork, text: str, action: Action, ctx: StatusContext
+) -> tuple[Order, RequestCheck]:
     packing_no = normalize_packing_no(text)
     order = uow.orders.get(packing_no)
     if order is None:
@@ -47,7 +52,7 @@ def _load_for_request(uow: UnitOfWork, text: str, action: Action, ctx: StatusCon
             f"{packing_no} is in {order.category.label}; "  # type: ignore[union-attr]
             f"it can only be {'resynced' if check.action is Action.RESYNC else 'restored'}."
         )
-    return order
+    return order, check
 
 
 def submit_request(
@@ -65,10 +70,10 @@ def submit_request(
     """
     if not packing_nos:
         raise RequestNotAllowed("Name at least one packing number.")
-    orders = [_load_for_request(uow, text, action, ctx) for text in packing_nos]
+    checked = [_load_for_request(uow, text, action, ctx) for text in packing_nos]
     request = uow.requests.add(Request(action, requested_by, ctx.now, note.strip()))
     jobs = []
-    for order in orders:
+    for order, _ in checked:
         job = uow.jobs.add(
             Job(request.id, order.id, order.packing_no, action,  # type: ignore[arg-type]
                 prior_recovery=order.recovery, created_at=ctx.now)
@@ -77,7 +82,8 @@ def submit_request(
         uow.audit.record(_event(ctx.now, requested_by, "requested", job, note.strip()))
         jobs.append(job)
     uow.commit()
-    return Submitted(request, jobs)
+    warnings = {order.packing_no: check.warnings for order, check in checked if check.warnings}
+    return Submitted(request, jobs, warnings)
 
 
 def _event(at: datetime, actor: str, kind: str, job: Job, detail: str = "") -> AuditEvent:

@@ -9,10 +9,7 @@ from slack_sdk import WebClient
 from domain.bulk import partition, submit_bulk_request
 from domain.errors import DomainError, RequestNotAllowed
 from domain.lookup import list_orders
-from domain.ports import ListQuery, UnitOfWork
-from domain.rules import check_request
-from domain.status import StatusContext
-from domain.workflow import Submitted
+from domain.ports import ListQuery
 from handlers.actions import BULK_ACTION_IDS, BULK_REQUEST_MODAL, decode_query
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -62,11 +59,12 @@ def register(app: App, deps: Deps) -> None:
             with deps.uow() as uow:
                 done = submit_bulk_request(uow, query_of(state.query), state.action,
                                            body["user"]["id"], typed(body, NOTE_BLOCK), deps.ctx())
-                warnings = _warnings(uow, done.submitted, deps.ctx())
         except DomainError as error:
             ack(response_action="errors", errors={NOTE_BLOCK: truncate(error.message, 500)})
             return
         ack()
+        warnings = [f"{packing_no}: {warning}"
+                    for packing_no, found in done.submitted.warnings.items() for warning in found]
         link = place(deps, client, body, state, done.submitted, warnings)
         if link:
             numbers = [job.packing_no for job in done.submitted.jobs]
@@ -74,12 +72,3 @@ def register(app: App, deps: Deps) -> None:
             tell_requester(state, requester_receipt(done.submitted.request, numbers, link,
                                                     done.skipped), replace=False)
 
-
-def _warnings(uow: UnitOfWork, submitted: Submitted, ctx: StatusContext) -> list[str]:
-    """Each order's warnings, named by its packing number."""
-    warnings = []
-    for job in submitted.jobs:
-        order = uow.orders.get(job.packing_no)
-        if order is not None:
-            warnings += [f"{job.packing_no}: {w}" for w in check_request(order, ctx).warnings]
-    return warnings

@@ -8,9 +8,6 @@ from slack_sdk import WebClient
 
 from domain.errors import DomainError
 from domain.lookup import look_up
-from domain.ports import UnitOfWork
-from domain.rules import check_request
-from domain.status import StatusContext
 from domain.workflow import submit_request
 from handlers.actions import REQUEST_MODAL
 from handlers.deps import Deps
@@ -46,22 +43,17 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         state = ModalState.load(view["private_metadata"])
-        packing_no, ctx = state.packing_no or "", deps.ctx()
+        packing_no = state.packing_no or ""
         try:  # before ack, so that a refusal shows in the modal
             with deps.uow() as uow:
                 submitted = submit_request(uow, [packing_no], state.action, body["user"]["id"],
-                                           typed(body, NOTE_BLOCK), ctx)
-                warnings = _warnings(uow, packing_no, ctx)
+                                           typed(body, NOTE_BLOCK), deps.ctx())
         except DomainError as error:
             ack(response_action="errors", errors={NOTE_BLOCK: refused_text(deps, error, packing_no)})
             return
         ack()
+        warnings = [w for found in submitted.warnings.values() for w in found]
         link = place(deps, client, body, state, submitted, warnings)
         if link:
             tell_requester(state, requester_receipt(submitted.request, [packing_no], link))
 
-
-def _warnings(uow: UnitOfWork, packing_no: str, ctx: StatusContext) -> tuple[str, ...]:
-    """What the approvers should know before approving (e.g. the date mismatch)."""
-    order = uow.orders.get(packing_no)
-    return check_request(order, ctx).warnings if order else ()

@@ -18,7 +18,8 @@ from domain.status import Status
 from domain.workflow import ApprovalPolicy, submit_request
 from tests.unit.fakes import (
     ACTIVE_NO, API_NO, CANCELLED_AT, EXCEL_NO, POLICY, SITE_NO, T_DECIDE, T_RUN, T_SUBMIT,
-    FakeUnitOfWork, approve_as, approved_job, ctx, reject_as, run, seeded_uow, site, submit,
+    FakeUnitOfWork, approve_as, approved_job, cancelled, ctx, reject_as, run, seeded_uow, site,
+    submit,
 )
 
 
@@ -268,3 +269,14 @@ def test_list_counts_tabs_and_statuses(uow):
     assert listing.counts.by_category == {Category.API: 1, Category.EXCEL: 1, Category.SITE: 1}
     assert listing.counts.by_status == {Status.RESYNC_UNAVAILABLE: 1}
     assert [x.order.packing_no for x in listing.page.items] == [API_NO]
+
+
+def test_a_submitted_request_carries_the_warnings_its_checks_found_for_the_approver():
+    paid_the_day_before = cancelled("QSP2611060099", payment_at=CANCELLED_AT - timedelta(days=1))
+    uow = seeded_uow(paid_the_day_before)
+
+    submitted = submit(uow, "QSP2611060099")
+
+    [warning] = submitted.warnings["QSP2611060099"]
+    assert "cancelled on 2026-11-06 but paid on 2026-11-05" in warning
+    assert submit(uow, EXCEL_NO, Action.RESTORE).warnings == {}
