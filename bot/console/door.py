@@ -6,8 +6,6 @@ stand-in and a fresh trigger id. The app checks the signature, as it does for Sl
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -18,17 +16,12 @@ from urllib.parse import urlencode
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.console.workspace import TEAM_ID, Message, Workspace
 
 APP_ID = "A0CANCELBOT"
 COMMAND = "/cancelled"
-
-
-def signature(secret: str, timestamp: str, body: str) -> str:
-    """Slack's v0 signature of a request body."""
-    base = f"v0:{timestamp}:{body}".encode()
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -84,7 +77,8 @@ class Door:
     """Signs requests with the session's secret and hands them to app.dispatch."""
 
     def __init__(self, app: App, secret: str, workspace: Workspace) -> None:
-        self.app, self.secret, self.workspace = app, secret, workspace
+        self.app, self.workspace = app, workspace
+        self.signer = SignatureVerifier(secret)
 
     def command(self, user: str, channel: str, text: str) -> Answer:
         """`/cancelled text` typed by user in channel."""
@@ -128,7 +122,8 @@ class Door:
         stamp = str(int(time.time()))
         headers = {"content-type": "application/x-www-form-urlencoded",
                    "x-slack-request-timestamp": stamp,
-                   "x-slack-signature": signature(self.secret, stamp, body)}
+                   "x-slack-signature": self.signer.generate_signature(timestamp=stamp,
+                                                                       body=body)}
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         return Answer(response.status, _read(response.body), response_url)
 
