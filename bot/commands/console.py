@@ -87,13 +87,13 @@ def run_console(args: argparse.Namespace) -> int:
                            slack_api_url=standin.api_url)
         store = open_store(settings)
         cleanup.callback(store.close)
+        client = make_web_client(TOKEN, standin.api_url)
         try:
-            worker, scheduler = background(settings, store)
+            worker, scheduler = background(settings, store, client=client)
         except (OperationalError, ProgrammingError) as exc:
             print(database_unusable(exc, "use"), file=sys.stderr)
             return 1
-        app = build_app(settings, store.uow, make_web_client(TOKEN, standin.api_url),
-                        logger=quiet_bolt_logger())
+        app = build_app(settings, store.uow, client, logger=quiet_bolt_logger())
         listeners = track_listeners(app)
         cleanup.callback(listeners.shutdown)
         cleanup.callback(scheduler.shutdown, wait=True)

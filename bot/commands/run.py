@@ -84,7 +84,8 @@ def run_bot(args: argparse.Namespace) -> int:
         return _fail(problem)
     store = open_store(settings)
     try:
-        worker, scheduler = background(settings, store)  # fails here if the database does not
+        # fails here if the database does not answer
+        worker, scheduler = background(settings, store, client=client)
         app = build_app(settings, store.uow, client)
         front = make_front(app, settings, store.engine, args.host, args.port)
         front.start()

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.problems import database_unusable
@@ -81,9 +82,10 @@ def configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
 
 
-def background(settings: Settings, store: Store,
-               lease: timedelta = LEASE) -> tuple[JobWorker, BackgroundScheduler]:
-    """The job worker and the scheduler (not started) polling jobs, outbox and digest.
+def background(settings: Settings, store: Store, lease: timedelta = LEASE,
+               client: WebClient | None = None) -> tuple[JobWorker, BackgroundScheduler]:
+    """The job worker and the scheduler (not started) polling jobs, outbox and digest; both
+    Slack pollers use client (default: one made from the settings' bot token).
 
     Reclaims expired leases first, which also checks that the database answers (it raises
     OperationalError or ProgrammingError otherwise).
@@ -91,28 +93,30 @@ def background(settings: Settings, store: Store,
     owner = worker_owner()
     worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now, lease=lease)
     worker.reclaim_expired()
-    scheduler = build_scheduler(worker, outbox_delivery(settings, store, owner),
-                                digest_posting(settings, store, owner), settings)
+    if client is None and settings.slack_bot_token:
+        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    scheduler = build_scheduler(worker, outbox_delivery(client, store, owner),
+                                digest_posting(settings, client, store, owner), settings)
     return worker, scheduler
 
 
-def outbox_delivery(settings: Settings, store: Store, owner: str) -> Callable[[], int] | None:
-    """The poller posting outbox rows into their Slack threads; None without SLACK_BOT_TOKEN."""
-    if not settings.slack_bot_token:
+def outbox_delivery(client: WebClient | None, store: Store,
+                    owner: str) -> Callable[[], int] | None:
+    """The poller posting outbox rows into their Slack threads; None without a Slack client."""
+    if client is None:
         # nothing is lost: the results wait in the outbox for a worker that has a token
         log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
         return None
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     return lambda: deliver_due(store.uow, client, owner, utc_now())
 
 
-def digest_posting(settings: Settings, store: Store, owner: str) -> Callable[[], object] | None:
-    """The morning digest poster; None without SLACK_BOT_TOKEN or CANCELBOT_APPROVAL_CHANNEL."""
+def digest_posting(settings: Settings, client: WebClient | None, store: Store,
+                   owner: str) -> Callable[[], object] | None:
+    """The morning digest poster; None without a Slack client or CANCELBOT_APPROVAL_CHANNEL."""
     channel = settings.approval_channel
-    if not (settings.slack_bot_token and channel):
+    if not (client and channel):
         log.info("no morning digest: SLACK_BOT_TOKEN or CANCELBOT_APPROVAL_CHANNEL is not set")
         return None
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     # the clock is read when the scheduler calls, so each try sees its own now
     return lambda: post_digest(store.uow, client, channel, settings.status_context(utc_now()),
                                owner=owner)

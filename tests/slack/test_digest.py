@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.commands.worker import digest_posting
+from bot.commands.worker import background, digest_posting
 from bot.config import Settings
 from bot.wiring import open_store
 from domain.digest import closing_soon
@@ -220,7 +220,7 @@ def test_the_worker_posts_the_digest_to_the_approval_channel_at_the_time_it_is_c
     add_orders(store.uow, closing_in("QSP2611120001", timedelta(hours=5)))
     monkeypatch.setattr("bot.commands.worker.utc_now", lambda: MORNING)
     try:
-        poster = digest_posting(settings, store, "worker-1")
+        poster = digest_posting(settings, client_for(fake_slack), store, "worker-1")
 
         assert poster() is DigestOutcome.POSTED
         assert poster() is DigestOutcome.TAKEN
@@ -233,7 +233,9 @@ def test_the_worker_posts_the_digest_to_the_approval_channel_at_the_time_it_is_c
 def test_without_a_token_or_an_approval_channel_the_worker_posts_no_digest(db_url):
     store = open_store(Settings(db_url))
     try:
-        assert digest_posting(Settings(db_url, slack_bot_token=TOKEN), store, "w") is None
-        assert digest_posting(Settings(db_url, approval_channel=APPROVALS), store, "w") is None
+        for settings in (Settings(db_url, slack_bot_token=TOKEN),
+                         Settings(db_url, approval_channel=APPROVALS)):
+            _, scheduler = background(settings, store)
+            assert "post_digest" not in {job.id for job in scheduler.get_jobs()}
     finally:
         store.close()
