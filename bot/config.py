@@ -80,6 +80,21 @@ class Settings:
                 "use an IANA name such as Asia/Seoul"
             ) from None
 
+    def missing_for_slack(self) -> list[tuple[str, str]]:
+        """What serving Slack needs and these settings lack, as (what is wrong, how to fix it):
+        a bot token always, and a signing secret in HTTP mode (no SLACK_APP_TOKEN)."""
+        missing = []
+        if not self.slack_bot_token:
+            missing.append(("SLACK_BOT_TOKEN is not set",
+                            "give it the Bot User OAuth Token (xoxb-...) shown under OAuth & "
+                            "Permissions once the app is installed in the workspace"))
+        if not self.slack_app_token and not self.slack_signing_secret:
+            missing.append(("SLACK_SIGNING_SECRET is not set, and HTTP mode (SLACK_APP_TOKEN is "
+                             "not set) needs it to check that requests come from Slack",
+                             "copy the Signing Secret from the app's Basic Information page, "
+                             "or set SLACK_APP_TOKEN (xapp-...) to use Socket Mode"))
+        return missing
+
     def status_context(self, now: datetime | None = None) -> StatusContext:
         """The clock, zone and not-ready sites the use cases need, at now (default: the clock)."""
         return StatusContext(now or datetime.now(timezone.utc), self.zone, self.sites_not_ready)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.commands.problems import database_unusable
 from bot.config import Settings
 from domain.errors import SalesSiteUnavailable
+from handlers.approvers import is_group_id
 from handlers.slack_client import call_failure, header
 from store.db import make_engine
 from store.migrate import current_revision, head_revision
@@ -56,14 +57,7 @@ def check_settings(settings: Settings) -> list[Finding]:
     """Settings that are readable yet cannot work: missing token, secret or approvers."""
     found = [ok("configuration", f"time zone {settings.timezone_name}, "
                 f"polling every {settings.poll_seconds:g} s")]
-    if not settings.slack_bot_token:
-        found.append(fail("configuration", "SLACK_BOT_TOKEN is not set",
-                          "set it to the app's Bot User OAuth Token (xoxb-…)"))
-    if not settings.slack_app_token and not settings.slack_signing_secret:
-        found.append(fail("configuration", "SLACK_SIGNING_SECRET is not set, and HTTP mode "
-                          "needs it (SLACK_APP_TOKEN is not set either)",
-                          "set SLACK_SIGNING_SECRET from Basic Information > App Credentials, "
-                          "or SLACK_APP_TOKEN (xapp-…) for Socket Mode"))
+    found += [fail("configuration", what, fix) for what, fix in settings.missing_for_slack()]
     if not settings.approvers:
         found.append(fail("configuration", "CANCELBOT_APPROVERS is empty: nobody can approve",
                           "list approvers' user IDs (U…) and/or user-group IDs (S…)"))
@@ -145,7 +139,7 @@ def _channel(client: WebClient, channel: str) -> Finding:
 def _approver(client: WebClient, ident: str) -> Finding:
     if ident[:1] in ("U", "W"):
         return ok("approvers", f"{ident} (a user ID)")
-    if ident[:1] != "S":
+    if not is_group_id(ident):
         return fail("approvers", f"{ident} is neither a user ID (U…, W…) nor a user-group ID (S…)",
                     "copy the ID from the person's profile or the group's page")
     try:

@@ -105,15 +105,9 @@ class StartFailed(Exception):
 
 
 def missing_setting(settings: Settings) -> str | None:
-    """What the chosen mode needs and the environment lacks, with where to find it."""
-    if not settings.slack_bot_token:
-        return ("SLACK_BOT_TOKEN is not set: give it the Bot User OAuth Token (xoxb-...) shown "
-                "under OAuth & Permissions once the app is installed in the workspace.")
-    if not settings.slack_app_token and not settings.slack_signing_secret:
-        return ("SLACK_SIGNING_SECRET is not set: HTTP mode (SLACK_APP_TOKEN is not set) needs "
-                "it to check that requests come from Slack; copy the Signing Secret from the "
-                "app's Basic Information page, or set SLACK_APP_TOKEN to use Socket Mode.")
-    return None
+    """The first thing the chosen mode needs and the environment lacks, with where to find it."""
+    missing = settings.missing_for_slack()
+    return f"{missing[0][0]}: {missing[0][1]}." if missing else None
 
 
 def token_problem(client: WebClient, api_url: str | None) -> str | None:
