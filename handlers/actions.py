@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from domain.errors import RequestNotAllowed
 from domain.model import Action, Category
 from domain.ports import ListQuery
 from domain.status import Status
@@ -49,6 +50,19 @@ def encode_query(query: ListQuery) -> str:
         "p": query.page or None, "n": query.page_size,
     }
     return json.dumps({k: v for k, v in fields.items() if v is not None}, separators=(",", ":"))
+
+
+STALE_LIST_BUTTON = ("This button is from an older version of the list, so it cannot be read. "
+                     "Run `/cancelled list` again for a fresh one.")
+
+
+def query_of_button(value: str | None) -> ListQuery:
+    """The list query a list page's button carries; RequestNotAllowed (told to the clicker)
+    when the value is not one this version can read."""
+    try:
+        return decode_query(value or "")
+    except ValueError as exc:
+        raise RequestNotAllowed(STALE_LIST_BUTTON) from exc
 
 
 def decode_query(value: str) -> ListQuery:

@@ -9,8 +9,7 @@ from slack_sdk import WebClient
 from domain.bulk import partition, submit_bulk_request
 from domain.errors import DomainError, RequestNotAllowed
 from domain.lookup import list_orders
-from domain.ports import ListQuery
-from handlers.actions import BULK_ACTION_IDS, BULK_REQUEST_MODAL, decode_query
+from handlers.actions import BULK_ACTION_IDS, BULK_REQUEST_MODAL, query_of_button
 from handlers.deps import Deps
 from handlers.errors import guarded
 from handlers.render.mrkdwn import truncate
@@ -20,15 +19,6 @@ from handlers.requests.placing import place, tell_requester
 from handlers.requests.state import ModalState, typed
 
 ACTIONS = {action_id: action for action, action_id in BULK_ACTION_IDS.items()}
-STALE = "This list page's button cannot be read any more; run `/cancelled list` again."
-
-
-def query_of(value: str | None) -> ListQuery:
-    """The list page's query from its button value, or a refusal the user can act on."""
-    try:
-        return decode_query(value or "")
-    except ValueError as exc:
-        raise RequestNotAllowed(STALE) from exc
 
 
 def register(app: App, deps: Deps) -> None:
@@ -39,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         wanted, ctx = ACTIONS[action["action_id"]], deps.ctx()
         with deps.uow() as uow:
-            page = list_orders(uow, query_of(action.get("value")), ctx).page
+            page = list_orders(uow, query_of_button(action.get("value")), ctx).page
         chosen, skipped = partition(page.items, wanted, ctx)
         if not chosen:
             raise RequestNotAllowed(f"None of the {len(page.items)} orders on this page can be "
@@ -57,7 +47,7 @@ def register(app: App, deps: Deps) -> None:
         state = ModalState.load(view["private_metadata"])
         try:  # before ack, so that a refusal shows in the modal
             with deps.uow() as uow:
-                done = submit_bulk_request(uow, query_of(state.query), state.action,
+                done = submit_bulk_request(uow, query_of_button(state.query), state.action,
                                            body["user"]["id"], typed(body, NOTE_BLOCK), deps.ctx())
         except DomainError as error:
             ack(response_action="errors", errors={NOTE_BLOCK: truncate(error.message, 500)})
