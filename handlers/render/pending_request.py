@@ -32,6 +32,16 @@ EFFECT = {
 RESTART = "Processing then starts again at order confirmation, then the waybill, then pickup."
 
 
+def orders_named(packing_nos: list[str]) -> str:
+    """The one packing number, or how many orders."""
+    return packing_nos[0] if len(packing_nos) == 1 else f"{len(packing_nos)} orders"
+
+
+def them(packing_nos: list[str]) -> str:
+    """'the order' or 'the orders'."""
+    return "the order" if len(packing_nos) == 1 else "the orders"
+
+
 def pending_request_message(request: Request, packing_nos: list[str],
                             warnings: list[str] | tuple[str, ...] = ()) -> Rendered:
     """Action, packing number(s), requester, note and warnings, with Approve and Reject."""
@@ -52,16 +62,16 @@ def decided_request_message(request: Request, packing_nos: list[str]) -> Rendere
     blocks = [section(_head(request, status) + "\n" + _decided_line(request))]
     approved = request.decision is Decision.APPROVED
     blocks += _orders(request, packing_nos, MESSAGE_BLOCKS_CHARS_BUDGET // 2, effect=approved)
-    them = "the order" if len(packing_nos) == 1 else "the orders"
     blocks.append(context("The result will be posted in the thread."
-                          if approved else f"Nothing will run; {them} can be requested again."))
+                          if approved else f"Nothing will run; {them(packing_nos)} can be "
+                          "requested again."))
     return Rendered(_text(request, status, packing_nos), blocks)
 
 
 def decision_reply(request: Request, packing_nos: list[str]) -> Rendered:
     """The decision as a reply in the request message's thread, naming the requester."""
     who = mention(request.decided_by)
-    orders = packing_nos[0] if len(packing_nos) == 1 else f"{len(packing_nos)} orders"
+    orders = orders_named(packing_nos)
     if request.decision is Decision.APPROVED:
         text = (f"Approved by {who}. {mention(request.requested_by)}, the {request.action.value} "
                 f"of {orders} is queued; the result will follow in this thread.")
@@ -120,7 +130,7 @@ def _button(label: str, action_id: str, request_id: int | None, style: str) -> d
 
 
 def _text(request: Request, status: str, packing_nos: list[str]) -> str:
-    orders = packing_nos[0] if len(packing_nos) == 1 else f"{len(packing_nos)} orders"
+    orders = orders_named(packing_nos)
     return truncate(f"{request.action.value.capitalize()} request #{request.id} · {status} · "
                     f"{orders}", FALLBACK_TEXT_MAX)
 
@@ -128,7 +138,7 @@ def _text(request: Request, status: str, packing_nos: list[str]) -> str:
 def requester_receipt(request: Request, packing_nos: list[str], link: str,
                       skipped: Sequence[Skipped] = ()) -> Rendered:
     """What the requester reads once the request is posted: where it is, and what was left out."""
-    orders = packing_nos[0] if len(packing_nos) == 1 else f"{len(packing_nos)} orders"
+    orders = orders_named(packing_nos)
     text = (f"Your {request.action.value} request #{request.id} for {orders} is waiting for "
             f"approval: {link}.")
     if not skipped:

@@ -6,6 +6,7 @@ from typing import Any
 from domain.requests import Request
 from handlers.actions import REJECT_MODAL
 from handlers.render.mrkdwn import mention, section
+from handlers.render.pending_request import orders_named, them
 
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_input"
@@ -14,7 +15,7 @@ REASON_MAX = 1000
 
 def reject_modal(request: Request, packing_nos: list[str], metadata: str) -> dict[str, Any]:
     """Which request is rejected, and a required reason."""
-    orders = packing_nos[0] if len(packing_nos) == 1 else f"{len(packing_nos)} orders"
+    orders = orders_named(packing_nos)
     return {
         "type": "modal", "callback_id": REJECT_MODAL, "private_metadata": metadata,
         "title": {"type": "plain_text", "text": f"Reject request #{request.id}"[:24]},
@@ -23,8 +24,7 @@ def reject_modal(request: Request, packing_nos: list[str], metadata: str) -> dic
         "blocks": [
             section(f"Reject the {request.action.value} of {orders}, requested by "
                     f"{mention(request.requested_by)}? Nothing will run, and "
-                    f"{'the order' if len(packing_nos) == 1 else 'the orders'} can be "
-                    "requested again."),
+                    f"{them(packing_nos)} can be requested again."),
             {"type": "input", "block_id": REASON_BLOCK,
              "label": {"type": "plain_text", "text": "Reason (the requester sees it)"},
              "element": {"type": "plain_text_input", "action_id": REASON_ACTION,
