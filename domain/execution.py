@@ -10,10 +10,9 @@ from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
 from domain.model import Action, Order, Recovery, SalesOrder
 from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
-from domain.requests import Job, JobState, recovery_for
+from domain.requests import SYSTEM_ACTOR, Job, JobState, recovery_for
 from domain.status import Phase, Status, StatusContext
 
-SYSTEM_ACTOR = "cancelbot"
 MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again
 
 

@@ -9,6 +9,8 @@ from domain.errors import IllegalTransition
 from domain.failures import Failure, FailureCode
 from domain.model import Action, Recovery
 
+SYSTEM_ACTOR = "cancelbot"  # the bot itself, as the audit trail names it
+
 
 class Decision(str, enum.Enum):
     PENDING = "pending"

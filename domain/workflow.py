@@ -15,7 +15,7 @@ from domain.errors import (
 )
 from domain.model import Action, Order, Recovery, normalize_packing_no
 from domain.ports import AuditEvent, UnitOfWork
-from domain.requests import Decision, Job, JobState, Request
+from domain.requests import SYSTEM_ACTOR, Decision, Job, JobState, Request
 from domain.rules import RequestCheck, check_request
 from domain.status import StatusContext
 
@@ -167,16 +167,15 @@ def reject(
     return Submitted(request, jobs)
 
 
-WITHDRAWN_BY = "cancelbot"  # the bot itself, as the audit trail names it
 _ANYONE = ApprovalPolicy(is_approver=lambda _user: True, allow_self_approval=True)
 
 
 def withdraw(
-    uow: UnitOfWork, request_id: int, reason: str, now: datetime, by: str = WITHDRAWN_BY
+    uow: UnitOfWork, request_id: int, reason: str, now: datetime
 ) -> Submitted:
     """Take back a request nobody decided yet (e.g. its message could not be posted): it is
     rejected by the bot with the reason, and its orders go back to where they were."""
-    return reject(uow, request_id, by, reason, now, _ANYONE)
+    return reject(uow, request_id, SYSTEM_ACTOR, reason, now, _ANYONE)
 
 
 UNPOSTED_REASON = ("its request message was never posted (the bot stopped while posting it), "

@@ -9,8 +9,6 @@ from domain.ports import UnitOfWork
 from domain.status import StatusContext
 from domain.workflow import ApprovalPolicy
 
-SYSTEM_ACTOR = "cancelbot"  # the actor the audit trail names for what the bot does by itself
-
 
 class Approvers(Protocol):
     """Answers whether a Slack user may approve; user groups already resolved (and cached)."""

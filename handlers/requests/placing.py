@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from domain.workflow import Submitted, set_request_message, withdraw
-from handlers.deps import SYSTEM_ACTOR, Deps
+from handlers.deps import Deps
 from handlers.errors import tell_user
 from handlers.render.mrkdwn import Rendered
 from handlers.render.pending_request import pending_request_message
@@ -44,7 +44,7 @@ def place(deps: Deps, client: WebClient, body: dict[str, Any], state: ModalState
 def _withdraw(deps: Deps, request_id: int, channel: str, error: str) -> None:
     reason = f"The request message could not be posted in {channel or 'a channel'} ({error})."
     with deps.uow() as uow:
-        withdraw(uow, request_id, reason, deps.clock(), by=SYSTEM_ACTOR)
+        withdraw(uow, request_id, reason, deps.clock())
 
 
 def not_posted_text(channel: str, error: str) -> str:

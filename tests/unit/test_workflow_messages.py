@@ -10,10 +10,10 @@ import pytest
 from domain.errors import AlreadyDecided, NotAnApprover, SelfApprovalNotAllowed
 from domain.lookup import look_up
 from domain.model import Action, Recovery
-from domain.requests import Decision, JobState
+from domain.requests import SYSTEM_ACTOR, Decision, JobState
 from domain.status import Status
 from domain.workflow import (
-    UNPOSTED_REASON, WITHDRAWN_BY, ApprovalPolicy, approve, may_decide, set_request_message,
+    UNPOSTED_REASON, ApprovalPolicy, approve, may_decide, set_request_message,
     withdraw, withdraw_unposted,
 )
 from tests.unit.fakes import (
@@ -30,7 +30,7 @@ def test_withdrawn_request_is_rejected_by_the_bot_with_the_reason():
     withdrawn = withdraw(uow, submitted.request.id, REASON, T_DECIDE)
     request = uow.requests.get(submitted.request.id)
     assert (request.decision, request.decided_by, request.reject_reason) == (
-        Decision.REJECTED, WITHDRAWN_BY, REASON)
+        Decision.REJECTED, SYSTEM_ACTOR, REASON)
     assert [j.state for j in withdrawn.jobs] == [JobState.REJECTED]
     event = uow.audit.for_packing_nos([API_NO])[-1]
     assert (event.kind, event.actor, event.detail) == ("rejected", "cancelbot", REASON)
@@ -103,7 +103,7 @@ def test_a_request_whose_message_was_never_posted_is_withdrawn_after_the_grace_p
 
     request = uow.requests.get(lost)
     assert (request.decision, request.decided_by, request.reject_reason) == (
-        Decision.REJECTED, WITHDRAWN_BY, UNPOSTED_REASON)
+        Decision.REJECTED, SYSTEM_ACTOR, UNPOSTED_REASON)
     assert uow.requests.get(posted).decision is Decision.PENDING
     assert look_up(uow, API_NO, ctx(T_DECIDE)).status.status is Status.RESYNC_AVAILABLE
 
