@@ -19,6 +19,7 @@ from handlers.render.mrkdwn import (
     slack_date,
     truncate,
 )
+from handlers.render.results import RESTART_STAGES
 
 AWAITING = "Awaiting approval"
 IN_PROGRESS = {Action.RESYNC: "Resyncing", Action.RESTORE: "Recovering"}
@@ -29,7 +30,7 @@ EFFECT = {
     Action.RESYNC: "A new packing number is made; the old one stops being valid.",
     Action.RESTORE: "The packing number stays the same.",
 }
-RESTART = "Processing then starts again at order confirmation, then the waybill, then pickup."
+RESTART = f"Processing then starts again at {RESTART_STAGES}."
 
 
 def orders_named(packing_nos: list[str]) -> str:

@@ -8,12 +8,12 @@ from domain.lookup import Lookup
 from domain.model import Action
 from handlers.actions import BULK_REQUEST_MODAL, REQUEST_MODAL
 from handlers.render.mrkdwn import context, escape, line_sections, section, truncate
+from handlers.render.results import RESTART_STAGES
 
 NOTE_BLOCK = "note"
 NOTE_ACTION = "note_input"
 NOTE_MAX = 500
-RESTART = ("After it succeeds, processing starts again at order confirmation, then the waybill, "
-           "then pickup.")
+RESTART = f"After it succeeds, processing starts again at {RESTART_STAGES}."
 APPROVAL = ("Somebody else approves or rejects the request; the result is posted in the "
             "request message's thread.")
 VIEW_TEXT_BUDGET = 9000  # the orders and skipped lines of a bulk modal, all sections together

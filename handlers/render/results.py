@@ -18,7 +18,8 @@ from handlers.render.mrkdwn import (
     truncate,
 )
 
-RESTART = "Processing starts again at order confirmation, then the waybill, then pickup."
+RESTART_STAGES = "order confirmation, then the waybill, then pickup"  # DESIGN.md rule 4
+RESTART = f"Processing starts again at {RESTART_STAGES}."
 LABELS = {  # action: (success label, failure label)
     Action.RESYNC: (Status.RESYNCED.label, Status.FAILED_TO_RESYNC.label),
     Action.RESTORE: (Status.RECOVERED.label, Status.FAILED_TO_RECOVER.label),
