@@ -61,6 +61,18 @@ def check_request(order: Order, ctx: StatusContext) -> RequestCheck:
     return RequestCheck(action, not reasons, tuple(reasons), warnings)
 
 
+def refusal(order: Order, check: RequestCheck, action: Action) -> str | None:
+    """Why action cannot be requested for order now (check: check_request's answer for it),
+    or None when it can."""
+    if not check.allowed:
+        return " ".join(check.reasons)
+    if check.action is not action:
+        past = "resynced" if check.action is Action.RESYNC else "restored"
+        return (f"{order.packing_no} is in {order.category.label}; "  # type: ignore[union-attr]
+                f"it can only be {past}.")
+    return None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a job did: the failure, or the orders to write back."""

@@ -16,7 +16,7 @@ from domain.errors import (
 from domain.model import Action, Order, Recovery, normalize_packing_no
 from domain.ports import AuditEvent, UnitOfWork
 from domain.requests import SYSTEM_ACTOR, Decision, Job, JobState, Request
-from domain.rules import RequestCheck, check_request
+from domain.rules import RequestCheck, check_request, refusal
 from domain.status import StatusContext
 
 
@@ -45,13 +45,9 @@ def _load_for_request(
     if order is None:
         raise OrderNotFound(packing_no)
     check = check_request(order, ctx)
-    if not check.allowed:
-        raise RequestNotAllowed(f"{packing_no}: " + " ".join(check.reasons))
-    if check.action is not action:
-        raise RequestNotAllowed(
-            f"{packing_no} is in {order.category.label}; "  # type: ignore[union-attr]
-            f"it can only be {'resynced' if check.action is Action.RESYNC else 'restored'}."
-        )
+    refused = refusal(order, check, action)
+    if refused:
+        raise RequestNotAllowed(refused if check.allowed else f"{packing_no}: {refused}")
     return order, check
 
 

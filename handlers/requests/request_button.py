@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from domain.errors import RequestNotAllowed
 from domain.lookup import Lookup, look_up
 from domain.model import Action
+from domain.rules import refusal
 from handlers.actions import REQUEST_ACTION_IDS
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -18,17 +19,13 @@ from handlers.requests.state import ModalState
 ACTIONS = {action_id: action for action, action_id in REQUEST_ACTION_IDS.items()}
 
 
-def refusal(lookup: Lookup, action: Action) -> str | None:
+def refusal_now(lookup: Lookup, action: Action) -> str | None:
     """Why action cannot be requested for the order now, with its current status; None if it can."""
     if lookup.status is None or lookup.check is None:
         stage = lookup.order.stage.label if lookup.order.stage else "processing"
         return f"{lookup.order.packing_no} is not cancelled: it is at {stage}."
-    current = f"Current status: {lookup.status.status.label}."
-    if not lookup.check.allowed:
-        return f"{' '.join(lookup.check.reasons)} {current}"
-    if lookup.check.action is not action:
-        return f"{lookup.order.packing_no} cannot be {action.value}d. {current}"
-    return None
+    refused = refusal(lookup.order, lookup.check, action)
+    return f"{refused} Current status: {lookup.status.status.label}." if refused else None
 
 
 def register(app: App, deps: Deps) -> None:
@@ -40,7 +37,7 @@ def register(app: App, deps: Deps) -> None:
         wanted = ACTIONS[action["action_id"]]
         with deps.uow() as uow:
             lookup = look_up(uow, action.get("value") or "", deps.ctx())
-        refused = refusal(lookup, wanted)
+        refused = refusal_now(lookup, wanted)
         if refused:  # the error handler answers the clicker alone
             raise RequestNotAllowed(refused)
         state = ModalState.of_click(body, wanted, packing_no=lookup.order.packing_no)
