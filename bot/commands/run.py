@@ -58,13 +58,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     run.add_argument("--host", default="0.0.0.0",
                      help="HTTP mode: the address to listen on (default %(default)s)")
     run.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                     help="HTTP mode: the port to listen on (default %(default)s)")
+                     help="HTTP mode: the port to listen on, 0 for any free one (the log "
+                     "says which) (default %(default)s)")
     run.set_defaults(run=run_bot)
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return int(text)
 
 

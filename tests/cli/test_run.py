@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,10 +34,7 @@ CHANNEL = "C0APPROVALS"
 SHARED = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack/payloads files
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+SERVING = re.compile(r"serving Slack in HTTP mode at (http://127\.0\.0\.1:\d+)/slack/events")
 
 
 def status_of(url: str) -> int | None:
@@ -63,6 +60,14 @@ class Bot:
 
     def output(self) -> str:
         return self.log.read_text()
+
+    def base_url(self) -> str:
+        """Where the bot serves HTTP, read from its log once it says (it listens on --port 0)."""
+        wait_until(lambda: SERVING.search(self.output()) or self.process.poll() is not None,
+                   "the bot to say where it serves")
+        found = SERVING.search(self.output())
+        assert found, self.output()
+        return found.group(1)
 
     def stop(self) -> int:
         """SIGTERM, then the exit status."""
@@ -117,9 +122,8 @@ def usage_shown(slack: FakeSlack, url: str) -> str:
 def test_http_mode_answers_slack_runs_queued_jobs_and_stops_cleanly_on_sigterm(
         db_url, fake_slack, start_bot):
     thread_ts = queued_resync_with_its_request_message(db_url, fake_slack)
-    port = free_port()
-    bot = start_bot("--host", "127.0.0.1", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
+    bot = start_bot("--host", "127.0.0.1", "--port", "0")
+    base = bot.base_url()
     wait_until(lambda: status_of(base + "/healthz") == 200 or bot.process.poll() is not None,
                "the health check to answer")
     assert bot.process.poll() is None, bot.output()
@@ -134,12 +138,12 @@ def test_http_mode_answers_slack_runs_queued_jobs_and_stops_cleanly_on_sigterm(
     assert result["text"].startswith("Resynced")
 
     assert bot.stop() == 0, bot.output()
-    assert f"serving Slack in HTTP mode at http://127.0.0.1:{port}/slack/events" in bot.output()
+    assert f"serving Slack in HTTP mode at {base}/slack/events" in bot.output()
     assert status_of(base + "/healthz") is None  # no longer listening
 
 
 def test_http_mode_without_the_signing_secret_does_not_start(start_bot):
-    bot = start_bot("--port", str(free_port()), SLACK_SIGNING_SECRET=None)
+    bot = start_bot("--port", "0", SLACK_SIGNING_SECRET=None)
 
     assert bot.process.wait(DEADLINE) == 1
     assert "SLACK_SIGNING_SECRET is not set" in bot.output()
@@ -147,7 +151,7 @@ def test_http_mode_without_the_signing_secret_does_not_start(start_bot):
 
 def test_a_token_slack_refuses_stops_the_start_with_what_to_fix(start_bot, fake_slack):
     fake_slack.error_next("auth.test", "invalid_auth")
-    bot = start_bot("--port", str(free_port()))
+    bot = start_bot("--port", "0")
 
     assert bot.process.wait(DEADLINE) == 1
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in bot.output()
@@ -155,14 +159,14 @@ def test_a_token_slack_refuses_stops_the_start_with_what_to_fix(start_bot, fake_
 
 
 def test_without_a_bot_token_it_does_not_start(start_bot):
-    bot = start_bot("--port", str(free_port()), SLACK_BOT_TOKEN=None)
+    bot = start_bot("--port", "0", SLACK_BOT_TOKEN=None)
 
     assert bot.process.wait(DEADLINE) == 1
     assert "SLACK_BOT_TOKEN is not set" in bot.output()
 
 
 def test_a_database_without_tables_says_to_upgrade_it(start_bot, tmp_path):
-    bot = start_bot("--port", str(free_port()),
+    bot = start_bot("--port", "0",
                     DATABASE_URL=f"sqlite:///{tmp_path / 'never-upgraded.sqlite3'}")
 
     assert bot.process.wait(DEADLINE) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,14 +29,17 @@ from tests.integration.builders import NOW, SEOUL, add_orders, cancelled, ctx
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))
 LATER = NOW + timedelta(minutes=5)
 ORDER_PATH = "/orders/tmon/SO-1001"
+# A client without a working timeout would get the whole answer after this long, and a test
+# expecting it to give up would then fail instead of hanging
+HANG_SECONDS = 10
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
     body: bytes = b""
-    hang: bool = False  # never answer (until the test ends)
-    trickle: bool = False  # send the body one byte at a time
+    hang: bool = False  # answer only after HANG_SECONDS (or when the test ends)
+    trickle: bool = False  # send the body one byte every 50 ms (several seconds in all)
 
 
 def order_json(**changes: object) -> bytes:
@@ -87,8 +89,7 @@ def _handler(server: SalesSiteServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             server.seen.append((self.path, dict(self.headers)))
             reply = server.replies.get(self.path, Reply(404, b'{"error": "not found"}'))
-            if reply.hang:
-                server.release.wait()
+            if reply.hang and server.release.wait(HANG_SECONDS):
                 return
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -168,20 +169,17 @@ def test_a_refused_request_makes_the_site_unavailable_and_says_it_was_refused(se
         server.site().fetch("tmon", "SO-1001")
 
 
-def test_a_site_that_never_answers_times_out_quickly(server):
-    server.answer(ORDER_PATH, hang=True)
-    started = time.monotonic()
+def test_a_site_that_does_not_answer_in_time_is_given_up_on(server):
+    server.answer(ORDER_PATH, body=order_json(), hang=True)
     with pytest.raises(SalesSiteUnavailable, match=r"^tmon sales site timed out after 0.2 s$"):
         server.site(timeout=0.2).fetch("tmon", "SO-1001")
-    assert time.monotonic() - started < 2
 
 
-def test_a_site_that_sends_its_answer_too_slowly_times_out_quickly(server):
-    server.answer(ORDER_PATH, body=order_json(), trickle=True)  # about 6 s in all
-    started = time.monotonic()
+def test_a_site_that_sends_its_answer_too_slowly_is_given_up_on(server):
+    # each byte comes well within the timeout: only a deadline on the whole answer gives up
+    server.answer(ORDER_PATH, body=order_json(), trickle=True)
     with pytest.raises(SalesSiteUnavailable, match="timed out after 0.2 s"):
         server.site(timeout=0.2).fetch("tmon", "SO-1001")
-    assert time.monotonic() - started < 2
 
 
 def test_a_closed_port_makes_the_site_unavailable():
