@@ -131,7 +131,7 @@ class FakeSlack:
         """A new response URL on this server, as Slack puts one in each command and click."""
         return f"{self.base_url.removesuffix('/api/')}/response/{next(self._keys)}"
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Poll predicate until it returns something truthy (returned), else AssertionError."""
         deadline = time.monotonic() + timeout
         while True:

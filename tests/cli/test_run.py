@@ -134,7 +134,7 @@ def test_http_mode_answers_slack_runs_queued_jobs_and_stops_cleanly_on_sigterm(
         lambda: usage_shown(fake_slack, reply.response_url))
     assert "history" in usage and "jobs" in usage
 
-    result, = fake_slack.wait_for(lambda: fake_slack.replies(CHANNEL, thread_ts), timeout=10)
+    result, = fake_slack.wait_for(lambda: fake_slack.replies(CHANNEL, thread_ts), timeout=DEADLINE)
     assert result["text"].startswith("Resynced")
 
     assert bot.stop() == 0, bot.output()
