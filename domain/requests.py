@@ -124,8 +124,10 @@ class Job:
         return recovery_for(self.state)
 
 
-def recovery_for(state: JobState) -> Recovery:
-    """The order's Recovery once its latest job is in this state (any failure: rule 5)."""
+def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Recovery:
+    """The order's Recovery once its latest job is in this state. Every failure code gives
+    the same answer (rule 5: a failed job leaves a new request possible); the parameter stays
+    for callers that pass it."""
     if state is JobState.AWAITING_APPROVAL:
         return Recovery.AWAITING
     if state in (JobState.QUEUED, JobState.RUNNING):

@@ -92,6 +92,11 @@ def test_order_recovery_follows_its_latest_job(state, recovery):
     assert recovery_for(state) is recovery
 
 
+@pytest.mark.parametrize("code", list(FailureCode))
+def test_every_failure_leaves_the_order_failed_with_a_new_request_allowed(code):
+    assert recovery_for(S.FAILED, code) is Recovery.FAILED_RETRY
+
+
 def test_rejected_job_has_no_recovery_of_its_own():
     with pytest.raises(ValueError, match="prior recovery"):
         recovery_for(S.REJECTED)

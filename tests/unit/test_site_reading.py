@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import SalesSiteUnavailable
 from domain.model import SalesOrder, SalesOrderStatus as SOS
 from domain.site_reading import SiteReading, current_status
 from handlers.requests.site_status import read_within
