@@ -36,8 +36,8 @@ SELLER_WEIGHTS = tuple(1 / rank**0.8 for rank in range(1, 41))  # a few big sell
 DAYS = 365
 WINDOW = timedelta(days=14)
 RECOVERIES = (Recovery.NONE, Recovery.AWAITING, Recovery.IN_PROGRESS, Recovery.DONE,
-              Recovery.FAILED_RETRY, Recovery.FAILED_FINAL)
-RECOVERY_WEIGHTS = (86, 2, 1, 6, 4, 1)
+              Recovery.FAILED_RETRY)
+RECOVERY_WEIGHTS = (86, 2, 1, 6, 5)
 RECIPIENTS = ("김민준", "이서연", "박지호", "최수아", "정도윤", "강하은", "조예준", "윤지우")
 STAGES = tuple(Stage)
 CHUNK = 10_000
@@ -49,8 +49,8 @@ def describe() -> str:
     return (f"{len(SELLERS)} sellers (the largest has {share:.0%} of the orders), sites "
             f"{'/'.join(SITES)}, cancellations spread over the last {DAYS} days; ~90% cancelled "
             "deliveries (api 55%, excel/manual 20%, sales-site cancels 25%) and ~10% active "
-            "orders; api and excel/manual recovery mostly none, done 6%, failed_retry 4%, "
-            "failed_final 1%, a few awaiting or in progress (inside the window only); a done "
+            "orders; api and excel/manual recovery mostly none, done 6%, failed 5%, "
+            "a few awaiting or in progress (inside the window only); a done "
             "resync adds the active order it created, a done restore is active again")
 
 

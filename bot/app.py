@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from domain.ports import UnitOfWork
+from domain.ports import SalesSite, UnitOfWork
 from handlers import approvals, errors, requests, slash
 from handlers.approvers import ApproverDirectory
 from handlers.deps import Approvers, Deps
@@ -23,7 +23,8 @@ def utc_now() -> datetime:
 
 def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient,
                clock: Callable[[], datetime] = utc_now,
-               approvers: Approvers | None = None) -> Deps:
+               approvers: Approvers | None = None,
+               sales_site: SalesSite | None = None) -> Deps:
     """What the listeners need, from settings; approvers default to CANCELBOT_APPROVERS."""
     return Deps(
         uow=uow, clock=clock, zone=settings.zone,
@@ -31,6 +32,7 @@ def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebCli
         sites_not_ready=settings.sites_not_ready,
         approval_channel=settings.approval_channel,
         allow_self_approval=settings.allow_self_approval,
+        sales_site=sales_site,
     )
 
 
@@ -47,9 +49,9 @@ CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
 
 def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
               clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
-              logger: logging.Logger | None = None) -> App:
+              logger: logging.Logger | None = None, sales_site: SalesSite | None = None) -> App:
     """The Bolt app with every listener and the error handler; requests must be signed with
-    SLACK_SIGNING_SECRET."""
+    SLACK_SIGNING_SECRET. sales_site is read for the resync request modal."""
     logger = logger or logging.getLogger("cancelbot.slack")
     logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
     app = App(
@@ -58,7 +60,7 @@ def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClie
         token_verification_enabled=False,  # `cancelbot run` checks the token itself, with advice
         logger=logger,
     )
-    deps = build_deps(settings, uow, client, clock, approvers)
+    deps = build_deps(settings, uow, client, clock, approvers, sales_site)
     errors.register(app)
     for feature in FEATURES:
         feature.register(app, deps)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from domain.ports import SalesSite
@@ -28,9 +29,11 @@ def open_store(settings: Settings) -> Store:
     """The database named by settings, and the HTTP sales site if its URL is set, else embedded."""
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
-    sales_site: SalesSite
+    return Store(engine, uow_factory(sessions), sales_site_for(settings, sessions))
+
+
+def sales_site_for(settings: Settings, sessions: Callable[[], Session]) -> SalesSite:
+    """The HTTP sales site if SALES_SITE_API_URL is set, else the one embedded in the database."""
     if settings.sales_site_api_url:
-        sales_site = HttpSalesSite(settings.sales_site_api_url, settings.sites_not_ready)
-    else:
-        sales_site = EmbeddedSalesSite(sessions, settings.sites_not_ready)
-    return Store(engine, uow_factory(sessions), sales_site)
+        return HttpSalesSite(settings.sales_site_api_url, settings.sites_not_ready)
+    return EmbeddedSalesSite(sessions, settings.sites_not_ready)

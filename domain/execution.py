@@ -8,9 +8,9 @@ from typing import Callable
 from domain import rules
 from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Order, Recovery, SalesOrder
+from domain.model import Action, Category, Order, Recovery, SalesOrder
 from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
-from domain.requests import SYSTEM_ACTOR, Job, JobState, recovery_for
+from domain.requests import SYSTEM_ACTOR, Job, JobState
 from domain.status import Phase, Status, StatusContext
 
 MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again
@@ -81,9 +81,9 @@ def _finish(
         job = job.succeed(outcome.result_packing_no, ctx.now)  # type: ignore[arg-type]
     else:
         job = job.fail(outcome.failure, ctx.now)  # type: ignore[arg-type]
-        uow.orders.update(replace(order, recovery=recovery_for(job.state, job.failure_code)))  # type: ignore[arg-type]
+        uow.orders.update(rules.after_failure(order, outcome.failure))  # type: ignore[arg-type]
     uow.jobs.update(job)
-    _report(uow, job, order, ctx.now)  # type: ignore[arg-type]
+    _report(uow, job, ctx.now)
     uow.commit()
     return job
 
@@ -104,14 +104,16 @@ def _apply(
     return rules.resync(order, sales_order, new_no, ctx.zone)
 
 
-def result_status(job: Job, order: Order) -> Status:
-    """The final status label a thread result starts with."""
+def result_status(job: Job) -> Status:
+    """The final status label a thread result starts with: Resynced, Failed to Resync,
+    Recovered or Failed to Recover (also when the order has since moved to another tab)."""
     phase = Phase.DONE if job.state is JobState.SUCCEEDED else Phase.FAILED
-    return Status.of(order.category, phase)  # type: ignore[arg-type]
+    category = Category.API if job.action is Action.RESYNC else Category.EXCEL
+    return Status.of(category, phase)
 
 
-def _report(uow: UnitOfWork, job: Job, order: Order, now: datetime) -> None:
-    status = result_status(job, order)
+def _report(uow: UnitOfWork, job: Job, now: datetime) -> None:
+    status = result_status(job)
     failure = job.failure
     detail = failure.describe() if failure else f"packing number {job.result_packing_no}"
     uow.audit.record(
@@ -163,5 +165,5 @@ def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
     ), now)
     uow.jobs.update(failed)
     order = uow.orders.get_by_id(job.order_id)
-    uow.orders.update(replace(order, recovery=recovery_for(failed.state, failed.failure_code)))  # type: ignore[arg-type]
-    _report(uow, failed, order, now)  # type: ignore[arg-type]
+    uow.orders.update(rules.after_failure(order, failed.failure))  # type: ignore[arg-type]
+    _report(uow, failed, now)

@@ -1,4 +1,10 @@
-"""Why a resync or restore failed, in plain words, and whether asking again can help."""
+"""Why a resync or restore failed, in plain words, and what to check before asking again.
+
+Rule 5: a failed job leaves a new request possible, whatever made it fail, while the 14-day
+window is open. Two failures are the exceptions: a sales order found cancelled at the sales
+site moves the order to Sales Site Order Cancel (no action, ever), and a job that ran after
+the window closed leaves nothing to request.
+"""
 from __future__ import annotations
 
 import enum
@@ -17,35 +23,50 @@ class FailureCode(str, enum.Enum):
 
     @property
     def retryable(self) -> bool:
-        """Whether a new request may be made after this failure (rule 5)."""
-        return _RETRYABLE[self]
+        """Whether a new request may follow this failure (rule 5), window and site permitting."""
+        return self not in (FailureCode.CANCELLED_AT_SALES_SITE, FailureCode.WINDOW_CLOSED)
 
     @property
     def explanation(self) -> str:
+        """What went wrong, as the end of 'the resync failed because …'."""
         return _EXPLANATIONS[self]
 
+    @property
+    def advice(self) -> str:
+        """What to check first, and whether a new request is allowed."""
+        return _ADVICE[self]
 
-_RETRYABLE = {
-    FailureCode.SALES_ORDER_NOT_FOUND: True,
-    FailureCode.CANCELLED_AT_SALES_SITE: False,
-    FailureCode.ON_CLAIM: False,
-    FailureCode.IN_DELIVERY: False,
-    # Once the live duplicate is cancelled the restore can succeed, so asking again can help.
-    FailureCode.DUPLICATE_ALIVE: True,
-    FailureCode.WINDOW_CLOSED: False,
-    FailureCode.SITE_NOT_READY: False,
-    FailureCode.SERVER_ERROR: True,
-}
 
 _EXPLANATIONS = {
     FailureCode.SALES_ORDER_NOT_FOUND: "the sales site cannot find the sales order",
-    FailureCode.CANCELLED_AT_SALES_SITE: "the order was cancelled at the sales site",
+    FailureCode.CANCELLED_AT_SALES_SITE: "the sales order was cancelled at the sales site",
     FailureCode.ON_CLAIM: "the sales order is on claim (return, exchange or cancel claim)",
     FailureCode.IN_DELIVERY: "the sales order is already in delivery",
     FailureCode.DUPLICATE_ALIVE: "an active duplicate of the order exists",
     FailureCode.WINDOW_CLOSED: "the 14-day request window closed before the job ran",
     FailureCode.SITE_NOT_READY: "the sales site's service is not ready for resync",
-    FailureCode.SERVER_ERROR: "the sales site did not answer (server error)",
+    FailureCode.SERVER_ERROR: "a server error stopped the job",
+}
+
+_ADVICE = {
+    FailureCode.SALES_ORDER_NOT_FOUND: (
+        "check on the sales site that the sales order exists under its number; "
+        "a new request is allowed"),
+    FailureCode.CANCELLED_AT_SALES_SITE: (
+        "the order moved to the Sales Site Order Cancel tab and can no longer be resynced "
+        "or restored"),
+    FailureCode.ON_CLAIM: (
+        "check the claim on the sales site first: once it is withdrawn or closed, "
+        "a new request is allowed"),
+    FailureCode.IN_DELIVERY: (
+        "check the delivery on the sales site first: once it is called off, "
+        "a new request is allowed"),
+    FailureCode.DUPLICATE_ALIVE: (
+        "check the duplicates first: once they are cancelled, a new request is allowed"),
+    FailureCode.WINDOW_CLOSED: "no new request can be made",
+    FailureCode.SITE_NOT_READY: "a new request is allowed once the service is ready",
+    FailureCode.SERVER_ERROR: (
+        "check the order status on the sales site; a new request is allowed"),
 }
 
 
@@ -60,8 +81,16 @@ class Failure:
     def retryable(self) -> bool:
         return self.code.retryable
 
+    @property
+    def moves_to_site_cancel(self) -> bool:
+        """A resync that found the sales order cancelled moves the order to its tab (rule 5)."""
+        return self.code is FailureCode.CANCELLED_AT_SALES_SITE
+
     def describe(self) -> str:
-        """The reason in plain words, then whether a new request is allowed."""
+        """The reason in plain words, then what to check first and whether to ask again."""
         reason = self.code.explanation + (f" ({self.detail})" if self.detail else "")
-        advice = "a new request is allowed" if self.retryable else "a new request will not help"
-        return f"{reason[0].upper()}{reason[1:]}; {advice}."
+        return f"{_capitalized(reason)}. {_capitalized(self.code.advice)}."
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -100,8 +100,9 @@ class Recovery(str, enum.Enum):
     AWAITING = "awaiting"  # a request waits for approval
     IN_PROGRESS = "in_progress"  # approved; its job is queued or running
     DONE = "done"
-    FAILED_RETRY = "failed_retry"  # failed, and a new request is allowed
-    FAILED_FINAL = "failed_final"  # failed for a reason a new request cannot fix
+    # the latest job failed; inside the window a new request is allowed (rule 5), whatever
+    # the reason ("failed_final", which once said otherwise, is gone since migration 0002)
+    FAILED_RETRY = "failed_retry"
 
 
 @dataclass(frozen=True)

@@ -121,11 +121,13 @@ class Job:
     @property
     def recovery(self) -> Recovery:
         """What this job, as the order's latest, says about the order's recovery."""
-        return recovery_for(self.state, self.failure_code)
+        return recovery_for(self.state)
 
 
 def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Recovery:
-    """The order's Recovery once its latest job is in this state."""
+    """The order's Recovery once its latest job is in this state. Every failure code gives
+    the same answer (rule 5: a failed job leaves a new request possible); the parameter stays
+    for callers that pass it."""
     if state is JobState.AWAITING_APPROVAL:
         return Recovery.AWAITING
     if state in (JobState.QUEUED, JobState.RUNNING):
@@ -133,6 +135,5 @@ def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Re
     if state is JobState.SUCCEEDED:
         return Recovery.DONE
     if state is JobState.FAILED:
-        retry = failure_code.retryable if failure_code else True
-        return Recovery.FAILED_RETRY if retry else Recovery.FAILED_FINAL
+        return Recovery.FAILED_RETRY
     raise ValueError("a rejected job gives the order back its prior recovery")

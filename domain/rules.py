@@ -6,7 +6,9 @@ from datetime import datetime, tzinfo
 
 from domain import window
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Category, Order, Recovery, SalesOrder, SalesOrderStatus
+from domain.model import (
+    Action, CancelledBy, Category, Order, Recovery, SalesOrder, SalesOrderStatus,
+)
 from domain.status import Phase, StatusContext, status_of
 
 
@@ -51,10 +53,8 @@ def check_request(order: Order, ctx: StatusContext) -> RequestCheck:
         view = window.window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
         if not view.open:
             reasons.append(f"{status.label}: {view.summary}.")
-        elif not ctx.site_ready(order.sales_site):
+        else:  # rule 5: a closed window or a site not ready, never a past failure
             reasons.append(f"{status.label}: the {order.sales_site} service is not ready.")
-        else:
-            reasons.append(f"{status.label}: the last attempt failed for a reason that stays.")
     elif not status.allows_request:
         reasons.append(f"The order is {status.label}; there is nothing to request.")
     warnings = tuple(w for w in (date_mismatch_warning(order, ctx.zone),) if w)
@@ -111,11 +111,28 @@ def precheck(order: Order, ctx: StatusContext) -> Failure | None:
 def resync_failure(order: Order, sales_order: SalesOrder | None, zone: tzinfo) -> Failure | None:
     """Why the sales order cannot be resynced (rule 2), or None when it can."""
     if sales_order is None or sales_order.status is SalesOrderStatus.MISSING:
-        hint = date_mismatch_warning(order, zone)
-        detail = "likely cause: cancellation and payment fall on different days" if hint else ""
-        return Failure(FailureCode.SALES_ORDER_NOT_FOUND, detail)
+        return Failure(FailureCode.SALES_ORDER_NOT_FOUND, _likely_cause(order, zone))
     code = _SALES_STATUS_FAILURES.get(sales_order.status)
     return Failure(code) if code else None
+
+
+def _likely_cause(order: Order, zone: tzinfo) -> str:
+    """Rule 2's hint for an order the sales site cannot find: paid and cancelled on other days."""
+    if date_mismatch_warning(order, zone) is None:
+        return ""
+    return (f"likely cause: cancellation and payment fall on different days, cancelled on "
+            f"{order.cancelled_at.astimezone(zone):%Y-%m-%d} but paid on "  # type: ignore[union-attr]
+            f"{order.payment_at.astimezone(zone):%Y-%m-%d}")  # type: ignore[union-attr]
+
+
+def after_failure(order: Order, failure: Failure) -> Order:
+    """The order once its job failed (rule 5): Failed, so that a new request is allowed inside
+    the window; a resync that found the sales order cancelled moves it to Sales Site Order
+    Cancel instead, where nothing can be requested."""
+    failed = replace(order, recovery=Recovery.FAILED_RETRY)
+    if failure.moves_to_site_cancel and order.category is Category.API:
+        return replace(failed, cancelled_by=CancelledBy.SALES_SITE)
+    return failed
 
 
 def resync(

@@ -113,7 +113,9 @@ def phase_of(
     if recovery is Recovery.IN_PROGRESS:
         return Phase.IN_PROGRESS
     needs_site = category.action is Action.RESYNC
-    if not window_open or (needs_site and not site_ready) or recovery is Recovery.FAILED_FINAL:
+    # rule 5: only a closed window or a site that is not ready makes an order unavailable;
+    # a failure, whatever its reason, leaves it Failed with a new request allowed
+    if not window_open or (needs_site and not site_ready):
         return Phase.UNAVAILABLE
     if recovery is Recovery.FAILED_RETRY:
         return Phase.FAILED
@@ -142,7 +144,7 @@ def explain(order: Order, ctx: StatusContext, last_failure: str | None = None) -
     phase = status.phase
     verb = order.category.action.value if order.category and order.category.action else ""
     if phase is Phase.NONE:
-        text = "The buyer cancelled this order at the sales site; it cannot be resynced or restored."
+        text = _why_no_action(order)
     elif phase is Phase.DONE:
         text = (
             f"Resynced as {order.superseded_by}; this packing number is no longer valid."
@@ -152,7 +154,7 @@ def explain(order: Order, ctx: StatusContext, last_failure: str | None = None) -
     elif phase is Phase.IN_PROGRESS:
         text = f"A {verb} was approved and is queued or running."
     elif phase is Phase.UNAVAILABLE:
-        text = _why_unavailable(order, ctx, last_failure)
+        text = _why_unavailable(order, ctx)
     elif phase is Phase.FAILED:
         text = f"The last {verb} failed" + (
             f": {_sentence_tail(last_failure)}" if last_failure else "; a new request is allowed."
@@ -164,16 +166,20 @@ def explain(order: Order, ctx: StatusContext, last_failure: str | None = None) -
     return StatusView(status, text)
 
 
-def _why_unavailable(order: Order, ctx: StatusContext, last_failure: str | None) -> str:
+def _why_no_action(order: Order) -> str:
+    if order.recovery is Recovery.FAILED_RETRY:  # moved here by a resync (rule 5)
+        return ("A resync found the sales order cancelled at the sales site, so the order moved "
+                "to Sales Site Order Cancel; it cannot be resynced or restored.")
+    return "The buyer cancelled this order at the sales site; it cannot be resynced or restored."
+
+
+def _why_unavailable(order: Order, ctx: StatusContext) -> str:
+    """A closed window, else a sales site that is not ready: the only two reasons (rule 5)."""
     if not window.is_open(order.cancelled_at, ctx.now, ctx.zone):  # type: ignore[arg-type]
         return "The 14-day window is closed: " + window.window_view(
             order.cancelled_at, ctx.now, ctx.zone  # type: ignore[arg-type]
         ).summary + "."
-    if order.category is Category.API and not ctx.site_ready(order.sales_site):
-        return f"The {order.sales_site} service is not ready for resync yet."
-    if last_failure:
-        return f"The last attempt failed for good: {_sentence_tail(last_failure)}"
-    return "The last attempt failed for good."
+    return f"The {order.sales_site} service is not ready for resync yet."
 
 
 def _sentence_tail(sentence: str) -> str:

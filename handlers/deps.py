@@ -5,9 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Callable, Protocol
 
-from domain.ports import UnitOfWork
+from domain.ports import SalesSite, UnitOfWork
 from domain.status import StatusContext
 from domain.workflow import ApprovalPolicy
+
+# Slack's trigger_id lives 3 s: the request modal's sales-site read gets half, leaving the rest
+# to the lookup and views.open
+SITE_READ_SECONDS = 1.5
 
 
 class Approvers(Protocol):
@@ -27,6 +31,10 @@ class Deps:
     sites_not_ready: frozenset[str] = frozenset()
     approval_channel: str | None = None  # None: the channel where the request was made
     allow_self_approval: bool = False
+    # the sales site the resync request modal reads (None: the modal does not ask it), and
+    # how long that read may take before the modal opens without its answer
+    sales_site: SalesSite | None = None
+    site_read_seconds: float = SITE_READ_SECONDS
 
     def ctx(self) -> StatusContext:
         """The status context at this moment."""

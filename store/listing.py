@@ -31,10 +31,10 @@ def phase_expression(ctx: StatusContext) -> ColumnElement[str]:
     )
     return case(
         (O.category == Category.SITE.value, Phase.NONE.value),
-        (O.recovery == "done", Phase.DONE.value),
-        (O.recovery == "in_progress", Phase.IN_PROGRESS.value),
-        (or_(window_closed, site_not_ready, O.recovery == "failed_final"), Phase.UNAVAILABLE.value),
-        (O.recovery == "failed_retry", Phase.FAILED.value),
+        (O.recovery == Recovery.DONE.value, Phase.DONE.value),
+        (O.recovery == Recovery.IN_PROGRESS.value, Phase.IN_PROGRESS.value),
+        (or_(window_closed, site_not_ready), Phase.UNAVAILABLE.value),
+        (O.recovery == Recovery.FAILED_RETRY.value, Phase.FAILED.value),
         else_=Phase.AVAILABLE.value,
     )
 

@@ -93,7 +93,8 @@ def run_console(args: argparse.Namespace) -> int:
         except (OperationalError, ProgrammingError) as exc:
             print(database_unusable(exc, "use"), file=sys.stderr)
             return 1
-        app = build_app(settings, store.uow, client, logger=quiet_bolt_logger())
+        app = build_app(settings, store.uow, client, logger=quiet_bolt_logger(),
+                        sales_site=store.sales_site)
         listeners = track_listeners(app)
         cleanup.callback(listeners.shutdown)
         cleanup.callback(scheduler.shutdown, wait=True)

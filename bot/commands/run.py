@@ -87,7 +87,7 @@ def run_bot(args: argparse.Namespace) -> int:
     try:
         # fails here if the database does not answer
         worker, scheduler = background(settings, store, client=client)
-        app = build_app(settings, store.uow, client)
+        app = build_app(settings, store.uow, client, sales_site=store.sales_site)
         front = make_front(app, settings, store.engine, args.host, args.port)
         front.start()
         log.info("serving Slack in %s mode at %s", front.mode, front.address)

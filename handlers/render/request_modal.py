@@ -16,6 +16,8 @@ NOTE_MAX = 500
 RESTART = f"After it succeeds, processing starts again at {RESTART_STAGES}."
 APPROVAL = ("Somebody else approves or rejects the request; the result is posted in the "
             "request message's thread.")
+EXPLANATION_MAX = 1200  # a failure's detail (e.g. many duplicates) can be long
+SITE_STATUS_MAX = 600
 VIEW_TEXT_BUDGET = 9000  # the orders and skipped lines of a bulk modal, all sections together
 
 
@@ -27,17 +29,22 @@ def what_happens(action: Action, packing_no: str) -> str:
     return f"The order comes back with the *same packing number*, {packing_no}; its data is unchanged."
 
 
-def request_modal(lookup: Lookup, action: Action, metadata: str) -> dict[str, Any]:
-    """What will happen to the order, its current status and warnings, and a note to add."""
+def request_modal(lookup: Lookup, action: Action, metadata: str,
+                  site_status: str | None = None) -> dict[str, Any]:
+    """What will happen to the order, its current status (and, for a resync, the sales
+    site's), warnings, and a note to add."""
     order = lookup.order
     status = lookup.status
     blocks = [
         section(f"*{action.value.capitalize()} {escape(order.packing_no)}*\n"
                 f"{what_happens(action, escape(order.packing_no))}\n{RESTART}"),
         section(f"*Current status:* {status.status.label if status else 'not cancelled'}"
-                + (f" · {escape(status.explanation)}" if status else "")
+                + (f" · {escape(truncate(status.explanation, EXPLANATION_MAX))}"
+                   if status else "")
                 + f"\nSeller {escape(order.seller_id)} · {escape(order.sales_site)} · "
                   f"order {escape(order.sales_order_no)}"),
+        *([section(f"*Sales site:* {escape(truncate(site_status, SITE_STATUS_MAX))}")]
+          if site_status else []),
         *warning_blocks(lookup.check.warnings if lookup.check else ()),
         context(APPROVAL),
         note_input(),

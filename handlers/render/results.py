@@ -112,8 +112,7 @@ def _job_body(result: JobResult, who: str) -> list[str]:
 def _reason(result: JobResult) -> str:
     if result.reason:
         return result.reason
-    allowed = "a new request is allowed" if result.retryable else "a new request will not help"
-    return f"not recorded; {allowed}."
+    return "not recorded." + (" A new request is allowed." if result.retryable else "")
 
 
 def _advice(result: JobResult) -> list[str]:

@@ -10,10 +10,12 @@ from domain.errors import RequestNotAllowed
 from domain.lookup import Lookup, look_up
 from domain.model import Action
 from domain.rules import refusal
+from domain.site_reading import current_status
 from handlers.actions import REQUEST_ACTION_IDS
 from handlers.deps import Deps
 from handlers.errors import guarded
 from handlers.render.request_modal import request_modal
+from handlers.requests.site_status import read_within
 from handlers.requests.state import ModalState
 
 ACTIONS = {action_id: action for action, action_id in REQUEST_ACTION_IDS.items()}
@@ -26,6 +28,15 @@ def refusal_now(lookup: Lookup, action: Action) -> str | None:
         return f"{lookup.order.packing_no} is not cancelled: it is at {stage}."
     refused = refusal(lookup.order, lookup.check, action)
     return f"{refused} Current status: {lookup.status.status.label}." if refused else None
+
+
+def site_status_now(deps: Deps, lookup: Lookup, action: Action) -> str | None:
+    """For a resync, the sales site's current status of the sales order (or why it could not
+    be read in time); None for a restore, or when no sales site is wired in."""
+    if action is not Action.RESYNC or deps.sales_site is None:
+        return None
+    reading = read_within(deps.sales_site, lookup.order, deps.site_read_seconds)
+    return current_status(lookup.order, reading, deps.zone)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -42,7 +53,8 @@ def register(app: App, deps: Deps) -> None:
             raise RequestNotAllowed(refused)
         state = ModalState.of_click(body, wanted, packing_no=lookup.order.packing_no)
         client.views_open(trigger_id=body["trigger_id"],
-                          view=request_modal(lookup, wanted, state.dump()))
+                          view=request_modal(lookup, wanted, state.dump(),
+                                             site_status_now(deps, lookup, wanted)))
 
     for action_id in ACTIONS:
         app.action(action_id)(guarded(open_modal))

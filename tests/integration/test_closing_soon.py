@@ -6,9 +6,16 @@ from datetime import timedelta
 
 from domain import window
 from domain.digest import REQUESTABLE, closing_soon
-from domain.model import CancelledBy, Category, Origin, Recovery
+from domain.execution import run_job
+from domain.model import Action, CancelledBy, Category, Origin, Recovery, SalesOrderStatus
 from domain.status import status_of
-from tests.integration.builders import NOW, add_orders, cancelled, ctx
+from domain.workflow import ApprovalPolicy, approve, submit_request
+from store.repositories import EmbeddedSalesSite
+from tests.integration.builders import (
+    NOW, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+)
+
+POLICY = ApprovalPolicy(is_approver=lambda user: user == "UAPPROVER")
 
 HOURS_48 = timedelta(hours=48)
 SECOND = timedelta(seconds=1)
@@ -83,3 +90,21 @@ def test_nothing_is_listed_when_no_window_closes_soon(uow):
         soon = closing_soon(u, ctx(NOW))
 
     assert (soon.items, soon.total) == ([], 0)
+
+
+def test_an_order_whose_resync_failed_on_claim_or_in_delivery_is_offered_again(uow, sessions):
+    claim, delivery, cancelled_there = add_orders(
+        uow, *(closing_in(f"QSP261112000{n}", timedelta(hours=20 + n)) for n in (1, 2, 3)))
+    add_sales_orders(sessions, sales_order_row(claim, SalesOrderStatus.CLAIM),
+                     sales_order_row(delivery, SalesOrderStatus.IN_DELIVERY),
+                     sales_order_row(cancelled_there, SalesOrderStatus.CANCELLED))
+    with uow() as u:
+        submitted = submit_request(u, [claim.packing_no, delivery.packing_no,
+                                       cancelled_there.packing_no], Action.RESYNC, "UREQ", "",
+                                   ctx(NOW, NOT_READY))
+    with uow() as u:
+        approve(u, submitted.request.id, "UAPPROVER", NOW, POLICY)
+    for job in submitted.jobs:
+        run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(NOW, NOT_READY))
+
+    assert listed(uow) == [claim.packing_no, delivery.packing_no]

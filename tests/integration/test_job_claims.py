@@ -8,8 +8,11 @@ import pytest
 
 from domain import execution
 from domain.execution import run_job
-from domain.model import Action
+from domain.model import Action, Recovery
+from domain.ports import ListQuery
 from domain.requests import JobState
+from domain.status import Status
+from domain.workflow import submit_request
 from store.models import AuditRow, JobRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, Database, ctx
@@ -262,3 +265,8 @@ def test_a_job_that_stopped_its_worker_three_times_fails_as_a_server_error(uow, 
     assert failed.failure.retryable and order.recovery.value == "failed_retry"
     assert outbox_job_ids(sessions) == [job.id]
     assert claim(uow, "w2", now=now) == []
+    with uow() as u:  # Failed to Resync, listed so, and a new request is accepted
+        listed = u.orders.page(ListQuery(status=Status.FAILED_TO_RESYNC), ctx(now)).items
+        assert [i.order.packing_no for i in listed] == [job.packing_no]
+        again = submit_request(u, [job.packing_no], Action.RESYNC, "UREQUESTER", "", ctx(now))
+    assert again.jobs[0].prior_recovery is Recovery.FAILED_RETRY

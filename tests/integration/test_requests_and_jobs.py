@@ -7,12 +7,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from domain.errors import ActiveRequestExists, AlreadyDecided, RequestNotAllowed
+from domain.errors import (
+    ActiveRequestExists, AlreadyDecided, RequestNotAllowed, SalesSiteUnavailable,
+)
 from domain.execution import run_job
 from domain.failures import FailureCode
 from domain.lookup import look_up
-from domain.model import Action, OrderState, Origin, Recovery, SalesOrderStatus, Stage
-from domain.ports import AuditEvent
+from domain.model import (
+    Action, CancelledBy, Category, OrderState, Origin, Recovery, SalesOrderStatus, Stage,
+)
+from domain.ports import AuditEvent, ListQuery
 from domain.requests import Job, JobState, Request
 from domain.status import Status
 from domain.workflow import (
@@ -106,31 +110,85 @@ def test_running_a_job_twice_makes_one_new_order_and_one_thread_message(uow, ses
     assert len(_outbox(sessions)) == 1
 
 
-@pytest.mark.parametrize("status, code, recovery, shown", [
-    (SalesOrderStatus.CLAIM, FailureCode.ON_CLAIM, Recovery.FAILED_FINAL,
-     Status.RESYNC_UNAVAILABLE),
-    (SalesOrderStatus.IN_DELIVERY, FailureCode.IN_DELIVERY, Recovery.FAILED_FINAL,
-     Status.RESYNC_UNAVAILABLE),
-    (SalesOrderStatus.MISSING, FailureCode.SALES_ORDER_NOT_FOUND, Recovery.FAILED_RETRY,
-     Status.FAILED_TO_RESYNC),
-])
-def test_a_resync_the_sales_site_refuses_fails_with_its_reason(
-        uow, sessions, status, code, recovery, shown):
-    order, = add_orders(uow, cancelled("QSP2611230003"))
-    add_sales_orders(sessions, sales_order_row(order, status))
+class _DownSalesSite:
+    """A sales site that does not answer."""
+
+    def fetch(self, sales_site: str, sales_order_no: str):
+        raise SalesSiteUnavailable(f"{sales_site} sales site answered 503")
+
+    def sites_not_ready(self) -> frozenset[str]:
+        return frozenset()
+
+
+# (packing number, action, sales order status or None for no row, a dead sales site, a live
+# duplicate, the failure): every failure a job can meet inside the window
+FAILURES = [
+    ("QSP2611230003", Action.RESYNC, SalesOrderStatus.CLAIM, False, False, FailureCode.ON_CLAIM),
+    ("QSP2611230013", Action.RESYNC, SalesOrderStatus.IN_DELIVERY, False, False,
+     FailureCode.IN_DELIVERY),
+    ("QSP2611230023", Action.RESYNC, SalesOrderStatus.MISSING, False, False,
+     FailureCode.SALES_ORDER_NOT_FOUND),
+    ("QSP2611230033", Action.RESYNC, None, False, False, FailureCode.SALES_ORDER_NOT_FOUND),
+    ("QSP2611230043", Action.RESYNC, SalesOrderStatus.VALID, True, False,
+     FailureCode.SERVER_ERROR),
+    ("QSP2611230053", Action.RESTORE, None, False, True, FailureCode.DUPLICATE_ALIVE),
+]
+
+
+@pytest.mark.parametrize("packing_no, action, sales_status, site_down, duplicate, code", FAILURES,
+                         ids=["claim", "in_delivery", "missing", "no-row", "server-error",
+                              "duplicate"])
+def test_after_any_failure_the_order_is_failed_listed_as_such_and_a_new_request_is_accepted(
+        uow, sessions, packing_no, action, sales_status, site_down, duplicate, code):
+    origin = Origin.API if action is Action.RESYNC else Origin.EXCEL
+    order, *_ = add_orders(uow, cancelled(packing_no, origin=origin), *(
+        [active("QSP2611240007", sales_order_no=f"SO-{packing_no}")] if duplicate else []))
+    if sales_status:
+        add_sales_orders(sessions, sales_order_row(order, sales_status))
+    job = _approved_job(uow, order.packing_no, action)
+    site = _DownSalesSite() if site_down else EmbeddedSalesSite(sessions)
+
+    done = run_job(uow, site, job.id, ctx(LATER))
+
+    failed = Status.FAILED_TO_RESYNC if action is Action.RESYNC else Status.FAILED_TO_RECOVER
+    assert (done.state, done.failure_code, done.result_packing_no) == (
+        JobState.FAILED, code, None)
+    [message] = _outbox(sessions)
+    assert message.payload["status"] == failed.label and message.payload["retryable"] is True
+    with uow() as u:
+        card = look_up(u, order.packing_no, ctx(LATER))
+        listed = u.orders.page(ListQuery(status=failed), ctx(LATER)).items
+    assert card.status.status is failed and card.check.allowed
+    assert [(i.order.packing_no, i.status) for i in listed] == [(order.packing_no, failed)]
+    with uow() as u:
+        again = submit_request(u, [order.packing_no], action, "UREQUESTER", "", ctx(LATER))
+    assert again.jobs[0].prior_recovery is Recovery.FAILED_RETRY
+    assert _count(sessions, OrderRow) == 1 + duplicate  # no new order
+
+
+def test_a_resync_finding_the_sales_order_cancelled_moves_it_to_the_sales_site_cancel_tab(
+        uow, sessions):
+    order, = add_orders(uow, cancelled("QSP2611230063"))
+    add_sales_orders(sessions, sales_order_row(order, SalesOrderStatus.CANCELLED))
     job = _approved_job(uow, order.packing_no, Action.RESYNC)
 
     done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
 
-    assert (done.state, done.failure_code, done.result_packing_no) == (
-        JobState.FAILED, code, None)
-    with uow() as u:
-        assert u.orders.get(order.packing_no).recovery is recovery
-        assert look_up(u, order.packing_no, ctx(LATER)).status.status is shown
+    assert done.failure_code is FailureCode.CANCELLED_AT_SALES_SITE
     [message] = _outbox(sessions)
     assert message.payload["status"] == "Failed to Resync"
-    assert message.payload["failure_code"] == code.value
-    assert _count(sessions, OrderRow) == 1  # no new order
+    assert "moved to the Sales Site Order Cancel tab" in message.payload["reason"]
+    with uow() as u:
+        moved = u.orders.get(order.packing_no)
+        card = look_up(u, order.packing_no, ctx(LATER))
+        site_tab = u.orders.page(ListQuery(category=Category.SITE), ctx(LATER)).items
+        api_tab = u.orders.page(ListQuery(category=Category.API), ctx(LATER)).items
+    assert (moved.cancelled_by, moved.category, moved.state) == (
+        CancelledBy.SALES_SITE, Category.SITE, OrderState.CANCELLED)
+    assert card.status.status is Status.NO_ACTION and not card.check.allowed
+    assert [i.order.packing_no for i in site_tab] == [order.packing_no] and api_tab == []
+    with uow() as u, pytest.raises(RequestNotAllowed):
+        submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "", ctx(LATER))
 
 
 def test_a_sales_order_paid_on_another_day_names_the_likely_cause(uow, sessions):

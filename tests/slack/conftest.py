@@ -15,6 +15,7 @@ from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 from bot.app import build_app
 from bot.config import Settings
 from bot.http import EVENTS_PATH, make_server, stop_server
+from bot.wiring import sales_site_for
 from handlers.slack_client import make_web_client
 from store.db import make_engine
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
@@ -92,7 +93,8 @@ def serving(slack: FakeSlack, db_url: str, **changes: object) -> Iterator[Runnin
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     clock = Clock()
-    app = build_app(settings, uow_factory(sessions), client_for(slack), clock=clock)
+    app = build_app(settings, uow_factory(sessions), client_for(slack), clock=clock,
+                    sales_site=sales_site_for(settings, sessions))
     server = make_server(app, engine, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -63,16 +63,16 @@ def test_a_restore_reply_says_the_packing_number_is_kept(uow, sessions, slack_cl
 
 
 @pytest.mark.parametrize("sales_status, reason, new_request", [
-    (SalesOrderStatus.CLAIM, "The sales order is on claim (return, exchange or cancel claim)",
-     "a new request will not help"),
-    (SalesOrderStatus.IN_DELIVERY, "The sales order is already in delivery",
-     "a new request will not help"),
-    (SalesOrderStatus.CANCELLED, "The order was cancelled at the sales site",
-     "a new request will not help"),
-    (SalesOrderStatus.MISSING, "The sales site cannot find the sales order",
-     "a new request is allowed"),
+    (SalesOrderStatus.CLAIM, "The sales order is on claim (return, exchange or cancel claim). "
+     "Check the claim on the sales site first", "a new request is allowed"),
+    (SalesOrderStatus.IN_DELIVERY, "The sales order is already in delivery. Check the delivery "
+     "on the sales site first", "a new request is allowed"),
+    (SalesOrderStatus.CANCELLED, "The sales order was cancelled at the sales site",
+     "The order moved to the Sales Site Order Cancel tab and can no longer be resynced"),
+    (SalesOrderStatus.MISSING, "The sales site cannot find the sales order. Check on the sales "
+     "site that the sales order exists", "a new request is allowed"),
 ])
-def test_a_failed_resync_reply_gives_the_reason_and_whether_a_new_request_is_allowed(
+def test_a_failed_resync_reply_gives_the_reason_what_to_check_and_whether_to_ask_again(
         uow, sessions, slack_client, fake_slack, sales_status, reason, new_request):
     order, = with_sales_orders(uow, sessions, (cancelled("QSP2611230003"), sales_status))
     placed = approved_request(uow, slack_client, [order.packing_no], Action.RESYNC)

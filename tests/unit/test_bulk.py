@@ -20,15 +20,16 @@ def bulk(uow, query=ListQuery(category=Category.API), action=Action.RESYNC):
 
 def test_bulk_resync_makes_one_request_with_a_job_per_order_that_allows_it():
     uow = seeded_uow(*(cancelled(n) for n in MORE_API),
-                     cancelled("QSP2611060013", recovery=Recovery.FAILED_FINAL))
+                     cancelled("QSP2611060013", recovery=Recovery.FAILED_RETRY),
+                     cancelled("QSP2611060014", recovery=Recovery.IN_PROGRESS))
 
     result = bulk(uow)
 
     jobs = result.submitted.jobs
-    assert sorted(j.packing_no for j in jobs) == sorted([API_NO, *MORE_API])
+    assert sorted(j.packing_no for j in jobs) == sorted([API_NO, *MORE_API, "QSP2611060013"])
     assert {j.request_id for j in jobs} == {result.submitted.request.id}
-    assert [(s.packing_no, "Resync Unavailable" in s.reason) for s in result.skipped] == [
-        ("QSP2611060013", True)]
+    assert [(s.packing_no, "Resyncing" in s.reason) for s in result.skipped] == [
+        ("QSP2611060014", True)]
 
 
 def test_one_approval_queues_every_job_of_a_bulk_request():

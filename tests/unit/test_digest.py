@@ -47,14 +47,15 @@ def test_an_order_whose_request_waits_for_approval_is_not_listed():
     ) == ["QSP0002"]
 
 
-def test_failed_orders_are_listed_and_running_done_or_failed_for_good_are_not():
+def test_failed_orders_are_listed_whatever_the_failure_and_running_or_done_are_not():
     soon = closing_soon(FakeUnitOfWork(
         closing_in("QSP0001", timedelta(hours=1), recovery=Recovery.FAILED_RETRY),
         closing_in("ACC0002", timedelta(hours=2), origin=Origin.EXCEL,
                    recovery=Recovery.FAILED_RETRY),
         closing_in("QSP0003", timedelta(hours=3), recovery=Recovery.IN_PROGRESS),
         closing_in("QSP0004", timedelta(hours=4), recovery=Recovery.DONE),
-        closing_in("QSP0005", timedelta(hours=5), recovery=Recovery.FAILED_FINAL),
+        closing_in("QSP0005", timedelta(hours=5), recovery=Recovery.FAILED_RETRY,
+                   cancelled_by=CancelledBy.SALES_SITE),  # moved there by a failed resync
     ), ctx(NOW))
 
     assert [(i.order.packing_no, i.status) for i in soon.items] == [

@@ -9,7 +9,10 @@ import pytest
 from domain import execution
 from domain.failures import Failure, FailureCode
 from domain.lookup import look_up
-from domain.model import Action, OrderState, Origin, Recovery, SalesOrderStatus as SOS, Stage
+from domain.errors import RequestNotAllowed
+from domain.model import (
+    Action, CancelledBy, Category, OrderState, Origin, Recovery, SalesOrderStatus as SOS, Stage,
+)
 from domain.model import normalize_packing_no
 from domain.requests import JobState
 from domain.status import Status
@@ -106,33 +109,50 @@ def test_unknown_job_does_nothing(uow):
 
 
 @pytest.mark.parametrize(
-    "sales_status, code, order_status",
+    "sales_status, code",
     [
-        (SOS.CLAIM, FailureCode.ON_CLAIM, Status.RESYNC_UNAVAILABLE),
-        (SOS.IN_DELIVERY, FailureCode.IN_DELIVERY, Status.RESYNC_UNAVAILABLE),
-        (SOS.CANCELLED, FailureCode.CANCELLED_AT_SALES_SITE, Status.RESYNC_UNAVAILABLE),
-        (SOS.MISSING, FailureCode.SALES_ORDER_NOT_FOUND, Status.FAILED_TO_RESYNC),
-        (None, FailureCode.SALES_ORDER_NOT_FOUND, Status.FAILED_TO_RESYNC),
+        (SOS.CLAIM, FailureCode.ON_CLAIM),
+        (SOS.IN_DELIVERY, FailureCode.IN_DELIVERY),
+        (SOS.MISSING, FailureCode.SALES_ORDER_NOT_FOUND),
+        (None, FailureCode.SALES_ORDER_NOT_FOUND),
     ],
-    ids=["claim", "in_delivery", "cancelled", "missing", "no-row"],
+    ids=["claim", "in_delivery", "missing", "no-row"],
 )
-def test_resync_fails_with_the_sales_sites_reason(uow, sales_status, code, order_status):
+def test_failed_resync_leaves_the_order_failed_to_resync_and_open_to_a_new_request(
+    uow, sales_status, code
+):
     job = run(uow, approved_job(uow), site(sales_status))
     assert (job.state, job.failure_code, job.result_packing_no) == (JobState.FAILED, code, None)
     assert len(uow.committed.orders) == SEEDED and uow.orders.get(API_NO).superseded_by is None
-    assert status(uow, API_NO) is order_status
+    assert status(uow, API_NO) is Status.FAILED_TO_RESYNC
     assert payloads(uow) == [{
         "job_id": job.id, "action": "resync", "status": "Failed to Resync", "packing_no": API_NO,
         "result_packing_no": None, "failure_code": code.value,
-        "reason": Failure(code).describe(), "retryable": code.retryable,
+        "reason": Failure(code).describe(), "retryable": True,
     }]
     assert uow.audit.for_packing_nos([API_NO])[-1].kind == "failed"
+    assert submit(uow, API_NO).jobs[0].prior_recovery is Recovery.FAILED_RETRY
+
+
+def test_resync_finding_the_sales_order_cancelled_moves_the_order_to_sales_site_order_cancel(uow):
+    job = run(uow, approved_job(uow), site(SOS.CANCELLED))
+    assert (job.state, job.failure_code) == (JobState.FAILED, FailureCode.CANCELLED_AT_SALES_SITE)
+    order = uow.orders.get(API_NO)
+    assert (order.category, order.cancelled_by, order.state) == (
+        Category.SITE, CancelledBy.SALES_SITE, OrderState.CANCELLED)
+    assert status(uow, API_NO) is Status.NO_ACTION
+    message = payloads(uow)[0]
+    assert (message["status"], message["retryable"]) == ("Failed to Resync", False)
+    assert "moved to the Sales Site Order Cancel tab" in message["reason"]
+    with pytest.raises(RequestNotAllowed, match="cancelled this order at the sales site"):
+        submit(uow, API_NO)
 
 
 def test_resync_not_found_names_the_date_mismatch_as_likely_cause():
     uow = FakeUnitOfWork(cancelled(API_NO, payment_at=CANCELLED_AT - timedelta(days=1)))
     job = run(uow, approved_job(uow), site(None))
-    assert "likely cause: cancellation and payment fall on different days" in job.failure_detail
+    assert job.failure_detail == ("likely cause: cancellation and payment fall on different "
+                                  "days, cancelled on 2026-11-06 but paid on 2026-11-05")
     assert "likely cause" in payloads(uow)[0]["reason"]
 
 
@@ -141,7 +161,9 @@ def test_sales_site_server_error_fails_the_resync_and_allows_a_new_request(uow):
     assert (job.failure_code, job.failure_detail) == (
         FailureCode.SERVER_ERROR, "503 Service Unavailable")
     assert payloads(uow)[0]["retryable"] is True
-    assert payloads(uow)[0]["reason"].startswith("The sales site did not answer (server error)")
+    assert payloads(uow)[0]["reason"].startswith(
+        "A server error stopped the job (503 Service Unavailable). "
+        "Check the order status on the sales site")
     assert status(uow, API_NO) is Status.FAILED_TO_RESYNC
     assert submit(uow, API_NO).jobs[0].prior_recovery is Recovery.FAILED_RETRY
 

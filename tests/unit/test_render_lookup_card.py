@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 
 from domain.lookup import look_up
-from domain.model import CancelledBy, Origin, Recovery, Stage
+from domain.model import Action, CancelledBy, Origin, Recovery, SalesOrderStatus as SOS, Stage
 from handlers.render.lookup_card import lookup_card
 from tests.blockkit_limits import assert_message_fits, duplicate_action_ids
 from tests.integration.builders import NOW, SEOUL, active, cancelled, ctx
-from tests.unit.fakes import FakeUnitOfWork
+from tests.unit.fakes import (
+    API_NO, EXCEL_NO, T_RUN, FakeUnitOfWork, approved_job, ctx as fake_ctx, run, seeded_uow, site,
+)
 
 
 def card(*orders, number=None, now=NOW):
@@ -31,13 +33,59 @@ def actions(rendered) -> list[tuple[str, str, str]]:
     (cancelled("ACC4", origin=Origin.MANUAL, recovery=Recovery.FAILED_RETRY),
      [("Request restore", "request_restore", "ACC4")]),
     (cancelled("QSP5", recovery=Recovery.IN_PROGRESS), []),
-    (cancelled("QSP6", recovery=Recovery.FAILED_FINAL), []),
+    (cancelled("QSP6", recovery=Recovery.FAILED_RETRY,
+               cancelled_at=NOW - timedelta(days=14, minutes=5)), []),
     (cancelled("QSP7", recovery=Recovery.AWAITING), []),
     (cancelled("QSP8", cancelled_at=NOW - timedelta(days=14, minutes=5)), []),
     (cancelled("QSP9", cancelled_by=CancelledBy.SALES_SITE), []),
 ])
 def test_only_the_allowed_button_is_on_the_card(order, expected):
     assert actions(card(order)) == expected
+
+
+FAILED_RUNS = [
+    # (packing number, action, the sales site, the status, what the card says to check first)
+    (API_NO, Action.RESYNC, dict(status=SOS.CLAIM), "Failed to Resync",
+     "Check the claim on the sales site first"),
+    (API_NO, Action.RESYNC, dict(status=SOS.IN_DELIVERY), "Failed to Resync",
+     "Check the delivery on the sales site first"),
+    (API_NO, Action.RESYNC, dict(status=None), "Failed to Resync",
+     "Check on the sales site that the sales order exists"),
+    (API_NO, Action.RESYNC, dict(unavailable=True), "Failed to Resync",
+     "Check the order status on the sales site"),
+    (EXCEL_NO, Action.RESTORE, dict(), "Failed to Recover",
+     "(duplicates: ACC000009). Check the duplicates first"),
+]
+
+
+@pytest.mark.parametrize("packing_no, action, sales_site, label, check_first", FAILED_RUNS,
+                         ids=["claim", "in_delivery", "not_found", "server_error", "duplicate"])
+def test_after_a_failed_job_the_card_is_failed_says_what_to_check_and_offers_the_request_again(
+    packing_no, action, sales_site, label, check_first
+):
+    uow = seeded_uow(active("ACC000009", origin=Origin.EXCEL, sales_site="interpark",
+                            sales_order_no=f"SO-{EXCEL_NO}"))
+    run(uow, approved_job(uow, packing_no, action), site(**sales_site))
+
+    rendered = lookup_card(look_up(uow, packing_no, fake_ctx(T_RUN)), SEOUL)
+
+    assert rendered.text.startswith(f"{packing_no} · {label} · The last {action.value} failed: ")
+    assert check_first in rendered.text and "a new request is allowed" in rendered.text
+    assert actions(rendered) == [(f"Request {action.value}", f"request_{action.value}",
+                                  packing_no)]
+
+
+def test_after_a_resync_found_the_sales_order_cancelled_the_card_is_in_its_tab_without_button():
+    uow = seeded_uow()
+    run(uow, approved_job(uow), site(SOS.CANCELLED))
+
+    rendered = lookup_card(look_up(uow, API_NO, fake_ctx(T_RUN)), SEOUL)
+
+    assert rendered.text.startswith(f"{API_NO} · No Action · A resync found the sales order "
+                                    "cancelled at the sales site")
+    fields = [f["text"] for b in rendered.blocks for f in b.get("fields", [])]
+    assert "*Category*\nSales Site Order Cancel" in fields
+    assert actions(rendered) == []
 
 
 def test_the_window_is_open_at_13_days_23_hours_with_one_hour_left():

@@ -64,17 +64,12 @@ def test_succeeded_job_keeps_the_result_packing_number():
     assert done.recovery is Recovery.DONE
 
 
-@pytest.mark.parametrize(
-    "code, recovery",
-    [(FailureCode.SERVER_ERROR, Recovery.FAILED_RETRY),
-     (FailureCode.ON_CLAIM, Recovery.FAILED_FINAL),
-     (FailureCode.DUPLICATE_ALIVE, Recovery.FAILED_RETRY)],
-)
-def test_failed_job_keeps_its_reason(code, recovery):
+@pytest.mark.parametrize("code", list(FailureCode))
+def test_failed_job_keeps_its_reason_and_leaves_its_order_failed_whatever_the_reason(code):
     failed = job(S.RUNNING).fail(Failure(code, "detail"), CANCELLED_AT)
     assert failed.state is S.FAILED and failed.finished_at == CANCELLED_AT
     assert failed.failure == Failure(code, "detail")
-    assert failed.recovery is recovery
+    assert failed.recovery is Recovery.FAILED_RETRY
 
 
 @pytest.mark.parametrize("state", [S.AWAITING_APPROVAL, S.QUEUED, S.SUCCEEDED, S.REJECTED])
@@ -84,26 +79,22 @@ def test_only_a_running_job_can_succeed(state):
 
 
 @pytest.mark.parametrize(
-    "state, code, recovery",
+    "state, recovery",
     [
-        (S.AWAITING_APPROVAL, None, Recovery.AWAITING),
-        (S.QUEUED, None, Recovery.IN_PROGRESS),
-        (S.RUNNING, None, Recovery.IN_PROGRESS),
-        (S.SUCCEEDED, None, Recovery.DONE),
-        (S.FAILED, None, Recovery.FAILED_RETRY),
-        *[(S.FAILED, c, Recovery.FAILED_RETRY if c.retryable else Recovery.FAILED_FINAL)
-          for c in FailureCode],
+        (S.AWAITING_APPROVAL, Recovery.AWAITING),
+        (S.QUEUED, Recovery.IN_PROGRESS),
+        (S.RUNNING, Recovery.IN_PROGRESS),
+        (S.SUCCEEDED, Recovery.DONE),
+        (S.FAILED, Recovery.FAILED_RETRY),
     ],
 )
-def test_order_recovery_follows_its_latest_job(state, code, recovery):
-    assert recovery_for(state, code) is recovery
+def test_order_recovery_follows_its_latest_job(state, recovery):
+    assert recovery_for(state) is recovery
 
 
-def test_recovery_table_matches_design_retry_rule():
-    # rule 5: server errors and unfindable sales orders may be requested again
-    assert recovery_for(S.FAILED, FailureCode.SERVER_ERROR) is Recovery.FAILED_RETRY
-    assert recovery_for(S.FAILED, FailureCode.SALES_ORDER_NOT_FOUND) is Recovery.FAILED_RETRY
-    assert recovery_for(S.FAILED, FailureCode.WINDOW_CLOSED) is Recovery.FAILED_FINAL
+@pytest.mark.parametrize("code", list(FailureCode))
+def test_every_failure_leaves_the_order_failed_with_a_new_request_allowed(code):
+    assert recovery_for(S.FAILED, code) is Recovery.FAILED_RETRY
 
 
 def test_rejected_job_has_no_recovery_of_its_own():

@@ -1,6 +1,7 @@
 """Rules 2-5: who may request what, and what a resync or restore does when its job runs."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -64,15 +65,19 @@ def test_only_api_orders_can_be_cancelled_at_the_sales_site(origin):
          "Unrecoverable: cancelled 16 days ago; requests closed on 2026-11-20 14:03 KST."),
         (cancelled(OLD), NOW, ("tmon",), Action.RESYNC,
          "Resync Unavailable: the tmon service is not ready."),
-        (cancelled(OLD, recovery=Recovery.FAILED_FINAL), NOW, (), Action.RESYNC,
-         "Resync Unavailable: the last attempt failed for a reason that stays."),
+        (cancelled(OLD, origin=Origin.EXCEL, recovery=Recovery.FAILED_RETRY), NOW, (),
+         Action.RESTORE, None),
+        (cancelled(OLD, recovery=Recovery.FAILED_RETRY), NOW, ("tmon",), Action.RESYNC,
+         "Resync Unavailable: the tmon service is not ready."),
+        (cancelled(OLD, cancelled_by=CancelledBy.SALES_SITE, recovery=Recovery.FAILED_RETRY),
+         NOW, (), None, "The buyer cancelled this order at the sales site; nothing can be done."),
         (cancelled(OLD, cancelled_by=CancelledBy.SALES_SITE), NOW, (), None,
          "The buyer cancelled this order at the sales site; nothing can be done."),
         (active(OLD), NOW, (), None, f"{OLD} is not a cancelled delivery."),
     ],
-    ids=["api", "excel", "manual-site-not-ready", "failed-retry", "awaiting", "in-progress",
-         "done", "closed", "closed-failed", "site-not-ready", "failed-final", "site-cancel",
-         "active"],
+    ids=["api", "excel", "manual-site-not-ready", "failed-resync", "awaiting", "in-progress",
+         "done", "closed", "closed-failed", "site-not-ready", "failed-restore",
+         "failed-site-not-ready", "moved-to-site-cancel", "site-cancel", "active"],
 )
 def test_request_check_allows_or_says_why_not(order, now, not_ready, action, reason):
     check = rules.check_request(order, ctx(now, not_ready))
@@ -231,23 +236,34 @@ def test_job_checks_window_and_site_before_touching_anything(order, now, not_rea
 
 
 FAILURES = [
-    (FailureCode.SALES_ORDER_NOT_FOUND, True, "cannot find the sales order"),
-    (FailureCode.CANCELLED_AT_SALES_SITE, False, "cancelled at the sales site"),
-    (FailureCode.ON_CLAIM, False, "on claim (return, exchange or cancel claim)"),
-    (FailureCode.IN_DELIVERY, False, "already in delivery"),
-    (FailureCode.DUPLICATE_ALIVE, True, "active duplicate"),
-    (FailureCode.WINDOW_CLOSED, False, "14-day request window closed"),
-    (FailureCode.SITE_NOT_READY, False, "not ready"),
-    (FailureCode.SERVER_ERROR, True, "server error"),
+    # (code, a new request may follow, the reason, what to check first / what follows)
+    (FailureCode.SALES_ORDER_NOT_FOUND, True, "cannot find the sales order",
+     "check on the sales site that the sales order exists"),
+    (FailureCode.CANCELLED_AT_SALES_SITE, False, "cancelled at the sales site",
+     "moved to the Sales Site Order Cancel tab"),
+    (FailureCode.ON_CLAIM, True, "on claim (return, exchange or cancel claim)",
+     "check the claim on the sales site first"),
+    (FailureCode.IN_DELIVERY, True, "already in delivery",
+     "check the delivery on the sales site first"),
+    (FailureCode.DUPLICATE_ALIVE, True, "active duplicate", "check the duplicates first"),
+    (FailureCode.WINDOW_CLOSED, False, "14-day request window closed",
+     "no new request can be made"),
+    (FailureCode.SITE_NOT_READY, True, "not ready", "once the service is ready"),
+    (FailureCode.SERVER_ERROR, True, "server error",
+     "check the order status on the sales site"),
 ]
 
 
-@pytest.mark.parametrize("code, retryable, words", FAILURES)
-def test_every_failure_has_a_reason_and_says_whether_to_ask_again(code, retryable, words):
+@pytest.mark.parametrize("code, retryable, reason, advice", FAILURES)
+def test_every_failure_says_what_to_check_first_and_whether_to_ask_again(
+    code, retryable, reason, advice
+):
     assert code.retryable is retryable
-    assert words in code.explanation
-    advice = "a new request is allowed." if retryable else "a new request will not help."
-    assert Failure(code).describe().endswith(advice)
+    assert reason in code.explanation
+    assert advice in code.advice
+    described = Failure(code).describe()
+    assert ("a new request is allowed" in described.lower()) is retryable
+    assert "will not help" not in described
 
 
 def test_every_failure_code_has_a_row_in_the_table():
@@ -258,17 +274,38 @@ def test_every_failure_code_has_a_row_in_the_table():
     "failure, sentence",
     [
         (Failure(FailureCode.ON_CLAIM),
-         "The sales order is on claim (return, exchange or cancel claim); "
-         "a new request will not help."),
+         "The sales order is on claim (return, exchange or cancel claim). Check the claim on the "
+         "sales site first: once it is withdrawn or closed, a new request is allowed."),
         (Failure(FailureCode.DUPLICATE_ALIVE, "duplicates: ACC000009, ACC000012"),
-         "An active duplicate of the order exists (duplicates: ACC000009, ACC000012); "
-         "a new request is allowed."),
+         "An active duplicate of the order exists (duplicates: ACC000009, ACC000012). "
+         "Check the duplicates first: once they are cancelled, a new request is allowed."),
         (Failure(FailureCode.SERVER_ERROR, "503 Service Unavailable"),
-         "The sales site did not answer (server error) (503 Service Unavailable); "
-         "a new request is allowed."),
+         "A server error stopped the job (503 Service Unavailable). Check the order status on "
+         "the sales site; a new request is allowed."),
+        (Failure(FailureCode.CANCELLED_AT_SALES_SITE),
+         "The sales order was cancelled at the sales site. The order moved to the Sales Site "
+         "Order Cancel tab and can no longer be resynced or restored."),
         (Failure(FailureCode.WINDOW_CLOSED),
-         "The 14-day request window closed before the job ran; a new request will not help."),
+         "The 14-day request window closed before the job ran. No new request can be made."),
     ],
 )
-def test_failure_reads_as_one_sentence(failure, sentence):
+def test_failure_reads_as_reason_then_advice(failure, sentence):
     assert failure.describe() == sentence
+
+
+@pytest.mark.parametrize("code", [c for c in FailureCode
+                                  if c is not FailureCode.CANCELLED_AT_SALES_SITE])
+def test_a_failed_job_leaves_its_order_failed_in_its_tab(code):
+    order = cancelled(OLD, recovery=Recovery.IN_PROGRESS)
+    after = rules.after_failure(order, Failure(code))
+    assert after == replace(order, recovery=Recovery.FAILED_RETRY)
+    assert rules.check_request(after, ctx(NOW)).allowed  # the window is open, the site ready
+
+
+def test_a_resync_finding_the_sales_order_cancelled_moves_the_order_to_sales_site_order_cancel():
+    order = cancelled(OLD, recovery=Recovery.IN_PROGRESS)
+    after = rules.after_failure(order, Failure(FailureCode.CANCELLED_AT_SALES_SITE))
+    assert (after.category, after.cancelled_by) == (Category.SITE, CancelledBy.SALES_SITE)
+    assert (after.state, after.cancelled_at, after.packing_no) == (
+        order.state, order.cancelled_at, order.packing_no)
+    assert rules.check_request(after, ctx(NOW)).action is None

@@ -66,11 +66,10 @@ def expected_phase(category, recovery, window_open, site_ready):
         holds.add(Phase.DONE)
     if recovery is Recovery.IN_PROGRESS:
         holds.add(Phase.IN_PROGRESS)
+    # rule 5: only the window and the site's readiness make an order unavailable
     if not window_open or (category is Category.API and not site_ready):
         holds.add(Phase.UNAVAILABLE)
-    if recovery is Recovery.FAILED_FINAL:  # failed for a reason a new request cannot fix
-        holds.add(Phase.UNAVAILABLE)
-    if recovery is Recovery.FAILED_RETRY:
+    if recovery is Recovery.FAILED_RETRY:  # whatever the failure was
         holds.add(Phase.FAILED)
     return min(holds, key=PRECEDENCE.index)
 
@@ -106,7 +105,6 @@ def test_status_follows_precedence_done_progress_unavailable_failed_available(
         (Category.API, Recovery.FAILED_RETRY, False, True, Status.RESYNC_UNAVAILABLE),
         (Category.API, Recovery.FAILED_RETRY, True, False, Status.RESYNC_UNAVAILABLE),
         (Category.API, Recovery.FAILED_RETRY, True, True, Status.FAILED_TO_RESYNC),
-        (Category.API, Recovery.FAILED_FINAL, True, True, Status.RESYNC_UNAVAILABLE),
         (Category.API, Recovery.NONE, True, False, Status.RESYNC_UNAVAILABLE),
         (Category.EXCEL, Recovery.NONE, True, False, Status.RECOVERABLE),
         (Category.EXCEL, Recovery.FAILED_RETRY, True, False, Status.FAILED_TO_RECOVER),
@@ -169,13 +167,19 @@ def test_unknown_status_text_is_refused(text):
          Status.UNRECOVERABLE, ["14-day window is closed", "2026-11-20 14:03 KST"]),
         (dict(), OPEN_NOW, ("tmon",), None, Status.RESYNC_UNAVAILABLE,
          ["tmon service is not ready"]),
-        (dict(recovery=Recovery.FAILED_FINAL), OPEN_NOW, (), Failure(FailureCode.ON_CLAIM).describe(),
-         Status.RESYNC_UNAVAILABLE, ["failed for good", "the sales order is on claim",
-                                     "a new request will not help."]),
+        (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (), Failure(FailureCode.ON_CLAIM).describe(),
+         Status.FAILED_TO_RESYNC, ["last resync failed", "the sales order is on claim",
+                                   "Check the claim on the sales site first",
+                                   "a new request is allowed."]),
         (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
          Failure(FailureCode.SERVER_ERROR).describe(),
-         Status.FAILED_TO_RESYNC, ["last resync failed", "did not answer",
+         Status.FAILED_TO_RESYNC, ["last resync failed", "server error",
+                                   "Check the order status on the sales site",
                                    "a new request is allowed"]),
+        (dict(origin=Origin.EXCEL, recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
+         Failure(FailureCode.DUPLICATE_ALIVE, "duplicates: ACC000009").describe(),
+         Status.FAILED_TO_RECOVER, ["last restore failed", "duplicates: ACC000009",
+                                    "Check the duplicates first", "a new request is allowed"]),
         (dict(origin=Origin.EXCEL, recovery=Recovery.IN_PROGRESS), OPEN_NOW, (), None,
          Status.RECOVERING, ["restore was approved"]),
         (dict(recovery=Recovery.AWAITING), OPEN_NOW, (), None, Status.RESYNC_AVAILABLE,
@@ -183,9 +187,14 @@ def test_unknown_status_text_is_refused(text):
         (dict(), OPEN_NOW, (), None, Status.RESYNC_AVAILABLE, ["resync can be requested"]),
         (dict(cancelled_by=CancelledBy.SALES_SITE), OPEN_NOW, (), None, Status.NO_ACTION,
          ["buyer cancelled", "cannot be resynced or restored"]),
+        (dict(cancelled_by=CancelledBy.SALES_SITE, recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
+         Failure(FailureCode.CANCELLED_AT_SALES_SITE).describe(), Status.NO_ACTION,
+         ["resync found the sales order cancelled at the sales site",
+          "moved to Sales Site Order Cancel", "cannot be resynced or restored"]),
     ],
-    ids=["resynced", "recovered", "closed", "closed-failed", "site-not-ready", "failed-final",
-         "failed-retry", "recovering", "awaiting", "available", "site-cancel"],
+    ids=["resynced", "recovered", "closed", "closed-failed", "site-not-ready", "failed-on-claim",
+         "failed-server-error", "failed-duplicate", "recovering", "awaiting", "available",
+         "site-cancel", "moved-to-site-cancel"],
 )
 def test_status_explanation_says_why(changes, now, not_ready, last_failure, status, words):
     view = explain(cancelled("QSP2611060001", **changes), ctx(now, not_ready), last_failure)

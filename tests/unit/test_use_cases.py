@@ -82,7 +82,8 @@ def test_lookup_of_failed_order_tells_the_last_failure(uow):
     run(uow, submitted.jobs[0].id, site(unavailable=True))
     found = look_up(uow, API_NO, ctx(T_RUN))
     assert found.status.status is Status.FAILED_TO_RESYNC and found.check.allowed
-    assert "failed: the sales site did not answer (server error)" in found.status.explanation
+    assert ("failed: a server error stopped the job (503 Service Unavailable). Check the order "
+            "status on the sales site" in found.status.explanation)
 
 
 def test_lookup_of_unknown_packing_no_says_no_such_order(uow):
