@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from datetime import datetime, timezone
 from typing import BinaryIO
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.commands.inspect import add_now_option
+from bot.commands.problems import database_unusable
 from bot.config import ConfigError, Settings
 from bot.progress import ProgressBar
 from store.db import make_engine
@@ -68,6 +71,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         command.add_argument("file", metavar="FILE.csv", help="the CSV file to import")
         command.add_argument("--progress", action="store_true",
                              help="draw the progress bar even when stderr is not a terminal")
+        add_now_option(command)
         command.set_defaults(run=run_import, kind=kind)
 
 
@@ -82,25 +86,26 @@ def run_import(args: argparse.Namespace) -> int:
     except ConfigError as error:
         stream.close()
         return _fail(f"configuration error: {error}", EXIT_UNREADABLE)
+    now = args.now or datetime.now(timezone.utc)
     with stream:
-        return _import(settings, stream, args.file, args.kind, args.progress)
+        return _import(settings, stream, args.file, args.kind, now, args.progress)
 
 
-def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, force_bar: bool) -> int:
+def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, now: datetime,
+            force_bar: bool) -> int:
     engine = make_engine(settings.database_url)
     reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
     writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
     try:
         upgrade(engine)
-        count = import_file(engine, stream, name, kind, on_bytes=reading, on_rows=writing)
+        count = import_file(engine, stream, name, kind, now, on_bytes=reading, on_rows=writing)
     except UnreadableFile as error:
         return _fail(str(error), EXIT_UNREADABLE, reading, writing)
     except ImportConflict as error:
         return _fail(f"{name}: {error}", EXIT_REJECTED, reading, writing)
-    except DBAPIError as error:  # e.g. the database is locked or unreachable: one line, no trace
-        first = str(error.orig or error).strip().splitlines()[0]
-        return _fail(f"database error, nothing was imported: {first}", EXIT_REJECTED,
-                     reading, writing)
+    except SQLAlchemyError as error:  # e.g. locked or unreachable: one line, no trace
+        return _fail(f"{database_unusable(error, 'use', upgrade_hint=False)} Nothing was "
+                     "imported.", EXIT_REJECTED, reading, writing)
     except ImportRejected as rejected:
         _end_bars(reading, writing)
         _report(name, rejected)
