@@ -33,14 +33,19 @@ EXIT_UNREADABLE = 2
 
 EPILOG = """\
 The file is UTF-8 CSV (a byte-order mark is fine) whose first line names the columns, in any
-order. The import is all or nothing: every row is checked first, and any bad row, or one already
-in the database, writes nothing. The database (DATABASE_URL) is brought to the newest schema first.
+order; lines end with LF or CRLF. A field in double quotes may hold commas and line breaks, and
+"" inside it is one quote; a quote left open is a bad row on the line where it opened. Dates are
+ISO 8601 with a UTC offset, from 2000 up to a day after the import. The import is all or
+nothing: every row is checked first, and any bad row, or one already in the database, writes
+nothing. The database (DATABASE_URL) is brought to the newest schema first.
 
 exit status:
   0  every row imported
   1  bad rows or header: each is printed as `line N: column: problem` (the header is line 1),
-     and nothing was written; or the database refused the import (nothing written either)
-  2  the file cannot be read (missing, not UTF-8, broken CSV quoting) or a setting is wrong
+     and nothing was written; or the database cannot be used or refused the import (nothing
+     written either)
+  2  the file cannot be read (missing, not UTF-8, lines ending in a carriage return alone) or
+     a setting is wrong
 """
 
 KINDS = (
@@ -113,7 +118,10 @@ def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, now: da
     finally:
         engine.dispose()
     _end_bars(reading, writing)
-    print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
+    if count == 0:
+        print(f"imported 0 {kind.noun}: {name} has no rows under its header")
+    else:
+        print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
     return 0
 
 
