@@ -5,7 +5,10 @@ import argparse
 import sys
 from typing import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.commands import console, database, demo, doctor, importing, inspect, run, worker
+from bot.commands.problems import database_unusable
 
 COMMAND_MODULES = (database, importing, inspect, demo, worker, run, console, doctor)
 
@@ -27,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except SQLAlchemyError as exc:
+        # whichever command met it: one line, without the SQL and its parameters
+        print(database_unusable(exc, "use"), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from domain.status import StatusContext
 from domain.window import DEFAULT_TIMEZONE, business_tz
-from store.db import database_url
+from store.db import check_database_url, database_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
@@ -66,6 +66,10 @@ class Settings:
             sites_not_ready=frozenset(w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
         )
         settings.zone  # fail early on an unknown time zone
+        try:
+            check_database_url(settings.database_url)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         for name in ("SLACK_API_URL", "SALES_SITE_API_URL"):
             _check_http_url(name, env.get(name))
         return settings

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from bot.commands.problems import database_unusable
+from bot.commands.problems import database_unusable, never_connected, reason, unreachable_fix
 from bot.config import Settings
 from domain.errors import SalesSiteUnavailable
 from handlers.approvers import is_group_id
@@ -74,8 +74,12 @@ def check_database(settings: Settings) -> list[Finding]:
     try:
         current, head = current_revision(engine), head_revision()
     except DBAPIError as exc:
-        return [fail("database", database_unusable(exc, "reach"),
-                     "check DATABASE_URL and that the database server is running")]
+        if never_connected(exc):
+            return [fail("database", f"cannot be reached ({reason(exc)})",
+                         unreachable_fix(exc))]
+        return [fail("database", database_unusable(exc, upgrade_hint=False),
+                     "run `cancelbot db upgrade`, or check that DATABASE_URL names this "
+                     "project's database")]
     finally:
         engine.dispose()
     if current != head:

@@ -1,6 +1,24 @@
 """Errors a person can read: each one says what went wrong and what to do."""
 from __future__ import annotations
 
+import re
+
+SHOWN_CHARS = 40
+# control characters (NUL, escapes a terminal would run, ...) and lone surrogates
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def shown(value: str, limit: int = SHOWN_CHARS) -> str:
+    """A value as an error message quotes it: control characters written out as \\xNN, and
+    cut short after `limit` characters."""
+    cut = value if len(value) <= limit else value[:limit] + "…"
+    return CONTROL_CHARS.sub(_escaped, cut)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
 
 class DomainError(Exception):
     """A refusal that is the user's to act on; its message is shown as it is."""
@@ -13,7 +31,7 @@ class DomainError(Exception):
 class InvalidPackingNumber(DomainError):
     def __init__(self, text: str) -> None:
         super().__init__(
-            f"`{text.strip()}` is not a packing number: use letters and digits only, "
+            f"`{shown(text.strip())}` is not a packing number: use letters and digits only, "
             "for example `QSP2611260001`."
         )
         self.text = text

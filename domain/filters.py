@@ -9,7 +9,7 @@ from dateutil import parser as date_parser
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
 
-from domain.errors import BadFilter
+from domain.errors import CONTROL_CHARS, BadFilter, shown
 from domain.model import Category
 from domain.ports import ListQuery
 from domain.status import Status
@@ -26,6 +26,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 _RELATIVE = re.compile(r"^(\d{1,4})([dwh])$")
 _PAGE = re.compile(r"^\d{1,6}$")
+# no cancellation is older (imports refuse earlier dates), and none is later than next year
+EARLIEST_YEAR = 2000
 
 
 def parse_filters(
@@ -48,12 +50,15 @@ def parse_filters(
 
 def read_word(word: str, now: datetime, zone: tzinfo) -> tuple[str, object]:
     """One filter word as (ListQuery field, value)."""
+    if CONTROL_CHARS.search(word):
+        raise BadFilter(word, f"`{shown(word)}` has a control character in it; filters are "
+                        f"plain words. Filters: {FILTER_FORMS}.")
     if word.lower() in TABS:
         return "category", TABS[word.lower()]
     name, colon, value = word.partition(":")
     reader = _READERS.get(name.lower()) if colon else None
     if reader is None:
-        raise BadFilter(word, f"`{word}` is not a list filter. Filters: {FILTER_FORMS}.")
+        raise BadFilter(word, f"`{shown(word)}` is not a list filter. Filters: {FILTER_FORMS}.")
     if not value.strip():
         raise BadFilter(word, f"`{word}` has no value after the colon. Filters: {FILTER_FORMS}.")
     return reader(word, value.strip(), now, zone)
@@ -63,7 +68,7 @@ def _status(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, ob
     try:
         return "status", Status.parse(value)
     except ValueError:
-        raise BadFilter(word, f"`{word}` is not a status. Statuses: {STATUS_FORMS}.") from None
+        raise BadFilter(word, f"`{shown(word)}` is not a status. Statuses: {STATUS_FORMS}.") from None
 
 
 def _seller(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, object]:
@@ -76,7 +81,7 @@ def _site(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, obje
 
 def _page(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, object]:
     if not _PAGE.match(value) or int(value) < 1:
-        raise BadFilter(word, f"`{word}` is not a page number: write page:1, page:2, ...")
+        raise BadFilter(word, f"`{shown(word)}` is not a page number: write page:1, page:2, ...")
     return "page", int(value) - 1
 
 
@@ -97,11 +102,16 @@ _READERS: dict[str, Callable[[str, str, datetime, tzinfo], tuple[str, object]]] 
 def read_date(word: str, value: str, now: datetime, zone: tzinfo, end_of_day: bool) -> datetime:
     """A bound on cancelled_at: a day's start (or, for `to`, the next day's start) or now - span."""
     relative = _RELATIVE.match(value.lower())
+    this_year = now.astimezone(zone).year
     if relative:
         return _ago(int(relative.group(1)), relative.group(2), now, zone)
-    day = _calendar_day(value, now.astimezone(zone).year)
+    day = _calendar_day(value, this_year)
     if day is None:
-        raise BadFilter(word, f"`{word}` is not a date. Dates: {DATE_FORMS}.")
+        raise BadFilter(word, f"`{shown(word)}` is not a date. Dates: {DATE_FORMS}.")
+    if not EARLIEST_YEAR <= day.year <= this_year + 1:
+        # the database could not even hold the day after 9999-12-31
+        raise BadFilter(word, f"`{word}` is out of range: dates go from {EARLIEST_YEAR}-01-01 "
+                        f"to {this_year + 1}-12-31.")
     return start_of_day(day + timedelta(days=1) if end_of_day else day, zone)
 
 

@@ -1,44 +1,32 @@
-"""Reading and checking an orders or sales-orders CSV file (DESIGN.md's formats) into domain
+"""Reading and checking an orders or sales-orders CSV file (README's CSV formats) into domain
 objects, with every problem named by line and column; nothing here writes."""
 from __future__ import annotations
 
-import csv
-import enum
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable
 
 from sqlalchemy import Table
 
-from domain.errors import InvalidPackingNumber
+from domain.errors import shown
 from domain.model import (CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus,
-                          Stage, normalize_packing_no)
+                          Stage)
+from store.csv_fields import Fields, Problem
+from store.csv_records import Record, Records, UnreadableFile
 from store.mapping import order_values, sales_order_values
 from store.models import OrderRow, SalesOrderRow
+
+__all__ = ["ORDER_COLUMNS", "ORDERS", "SALES_ORDER_COLUMNS", "SALES_ORDERS", "Checked",
+           "ImportRejected", "Kind", "Problem", "Progress", "UnreadableFile", "check_file"]
 
 ORDER_COLUMNS = tuple("packing_no seller_id sales_site sales_order_no origin state stage "
                       "cancelled_at cancelled_by payment_at recipient items".split())
 SALES_ORDER_COLUMNS = tuple(
     "sales_site sales_order_no status payment_at recipient items updated_at".split())
-# the widths of the database columns, checked here so PostgreSQL never refuses a row mid-insert
-MAX_LENGTH = {"seller_id": 64, "sales_site": 32, "sales_order_no": 64}
-DATE_EXAMPLE = "2026-11-20T14:03:00+09:00"
 PROGRESS_EVERY = 10_000
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes while reading, rows while writing
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one row, printed as `line N: column: problem`."""
-
-    line: int
-    column: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.column}: {self.problem}"
 
 
 class ImportRejected(Exception):
@@ -54,10 +42,6 @@ class ImportRejected(Exception):
         return len({p.line for p in self.problems})
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read as UTF-8 CSV at all; the message is one line for the user."""
-
-
 @dataclass
 class Checked:
     """The good rows of a file, the line each key was first seen on, and every problem found."""
@@ -67,85 +51,7 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _Utf8Lines:
-    """The file's physical lines, decoded one at a time so that a byte that is not UTF-8 can be
-    named by its line, and counted in bytes for the progress bar."""
-
-    def __init__(self, stream: BinaryIO, name: str) -> None:
-        self.stream, self.name, self.bytes_read, self.number = stream, name, 0, 0
-
-    def __iter__(self) -> Iterator[str]:
-        for raw in self.stream:  # splits on b"\n" only, like newline="" for the csv module
-            self.number += 1
-            self.bytes_read += len(raw)
-            try:
-                if b"\0" in raw:  # valid UTF-8, but a sign of UTF-16, and PostgreSQL refuses it
-                    raise ValueError
-                text = raw.decode("utf-8")
-            except ValueError:
-                raise UnreadableFile(f"{self.name}: line {self.number} is not UTF-8 text; "
-                                     "save the file as CSV UTF-8") from None
-            yield text.removeprefix("\ufeff") if self.number == 1 else text
-
-
-# enum members by value, looked up by dict: Enum(value) is several times slower per row
-_MEMBERS = {kind: {m.value: m for m in kind}
-            for kind in (Origin, OrderState, Stage, CancelledBy, SalesOrderStatus)}
-
-
-class _Fields:
-    """Checks one record's (stripped) values; every problem found is added to `problems`."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems, self.line = problems, 0
-
-    def fail(self, column: str, problem: str) -> None:
-        self.problems.append(Problem(self.line, column, problem))
-
-    def text(self, column: str, value: str) -> str:
-        if not value:
-            self.fail(column, "is empty")
-        elif len(value) > MAX_LENGTH[column]:
-            self.fail(column, f"is longer than {MAX_LENGTH[column]} characters")
-        return value
-
-    def choice(self, column: str, value: str, kind: type[enum.Enum], why: str = "") -> Any:
-        member = _MEMBERS[kind].get(value.lower())
-        if member is None:
-            got = f'"{value}" is not one of' if value else f"is empty{why}; use one of"
-            self.fail(column, f"{got} {', '.join(_MEMBERS[kind])}")
-        return member
-
-    def when(self, column: str, value: str, why: str = "") -> datetime | None:
-        """An aware datetime; an empty value is None, and a problem only when `why` is given."""
-        if not value:
-            if why:
-                self.fail(column, f"is empty{why}")
-            return None
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(column, f'"{value}" is not an ISO 8601 date-time (write e.g. {DATE_EXAMPLE})')
-            return None
-        if parsed.tzinfo is None:
-            self.fail(column, f'"{value}" has no UTC offset (write e.g. {DATE_EXAMPLE})')
-            return None
-        return parsed
-
-    def empty(self, column: str, value: str, why: str) -> None:
-        if value:
-            self.fail(column, f'must be empty{why} (it is "{value}")')
-
-    def packing_no(self, column: str, value: str) -> str | None:
-        try:
-            return normalize_packing_no(value)
-        except InvalidPackingNumber:
-            self.fail(column, f'"{value}" is not a packing number (3 to 32 letters and digits)'
-                      if value else "is empty")
-            return None
-
-
-def _order(f: _Fields, values: list[str]) -> tuple[str | None, Order | None]:
+def _order(f: Fields, values: list[str]) -> tuple[str | None, Order | None]:
     """The packing number and order of one record, each None when it has problems (added to f)."""
     (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled_at,
      cancelled_by, payment_at, recipient, items) = values  # in ORDER_COLUMNS order
@@ -155,6 +61,7 @@ def _order(f: _Fields, values: list[str]) -> tuple[str | None, Order | None]:
     f.text("sales_site", sales_site)
     origin_, state_ = f.choice("origin", origin, Origin), f.choice("state", state, OrderState)
     payment = f.when("payment_at", payment_at)
+    f.free_text("recipient", recipient), f.free_text("items", items)
     stage_ = cancelled = by = None
     if state_ is OrderState.ACTIVE:
         stage_ = f.choice("stage", stage, Stage, " for an active order")
@@ -177,7 +84,7 @@ def _order(f: _Fields, values: list[str]) -> tuple[str | None, Order | None]:
     )
 
 
-def _sales_order(f: _Fields, values: list[str]) -> tuple[tuple[str, str] | None, Any]:
+def _sales_order(f: Fields, values: list[str]) -> tuple[tuple[str, str] | None, Any]:
     """The key and sales order of one record, each None when it has problems (added to f)."""
     sales_site, sales_order_no, status, payment_at, recipient, items, updated_at = values
     before = len(f.problems)
@@ -185,6 +92,7 @@ def _sales_order(f: _Fields, values: list[str]) -> tuple[tuple[str, str] | None,
     key = (sales_site.lower(), sales_order_no) if len(f.problems) == before else None
     status_ = f.choice("status", status, SalesOrderStatus)
     payment, updated = f.when("payment_at", payment_at), f.when("updated_at", updated_at)
+    f.free_text("recipient", recipient), f.free_text("items", items)
     if len(f.problems) > before:
         return key, None
     return key, SalesOrder(
@@ -199,7 +107,7 @@ class Kind:
 
     noun: str
     columns: tuple[str, ...]
-    parse: Callable[[_Fields, list[str]], tuple[Any, Any]]  # (unique key, object), each maybe None
+    parse: Callable[[Fields, list[str]], tuple[Any, Any]]  # (unique key, object), each maybe None
     key_columns: tuple[str, ...]
     show_key: Callable[[Any], str]
     table: Table
@@ -217,13 +125,15 @@ SALES_ORDERS = Kind(
 )
 
 
-def _header(row: list[str] | None, kind: Kind) -> list[int]:
+def _header(record: Record | None, kind: Kind) -> list[int]:
     """Where each of kind.columns is; any missing, unknown or repeated column rejects the file."""
-    if row is None:
+    if record is None:
         raise ImportRejected([Problem(1, "header", "the file is empty; the first line must name "
                                       f"the columns: {', '.join(kind.columns)}")])
-    names = [name.strip().lower() for name in row]
-    problems = [Problem(1, name or f"column {i + 1}", "unknown column (expected: "
+    if record.broken:
+        raise ImportRejected([Problem(record.broken.line, "header", record.broken.problem)])
+    names = [name.strip().lower() for name in record.fields]
+    problems = [Problem(1, shown(name) or f"column {i + 1}", "unknown column (expected: "
                         f"{', '.join(kind.columns)})")
                 for i, name in enumerate(names) if name not in kind.columns]
     problems += [Problem(1, name, "appears twice in the header")
@@ -235,35 +145,38 @@ def _header(row: list[str] | None, kind: Kind) -> list[int]:
     return [names.index(name) for name in kind.columns]
 
 
-def check_file(stream: BinaryIO, name: str, kind: Kind, on_bytes: Progress | None = None) -> Checked:
-    """Read and check a whole CSV file (no database); the result holds every problem found."""
-    lines = _Utf8Lines(stream, name)
+def check_file(stream: BinaryIO, name: str, kind: Kind, now: datetime,
+               on_bytes: Progress | None = None) -> Checked:
+    """Read and check a whole CSV file (no database) at the time `now`, which bounds its dates;
+    the result holds every problem found."""
     try:
         size = os.fstat(stream.fileno()).st_size
     except (AttributeError, OSError, ValueError):  # an in-memory stream has no size
         size = 0
-    reader = csv.reader(lines)
+    records = Records(stream, name)
+    reading = iter(records)
+    positions = _header(next(reading, None), kind)
+    names, records.width = kind.columns, len(positions)
     checked = Checked()
-    fields = _Fields(checked.problems)
-    try:
-        positions = _header(next(reader, None), kind)
-        width, last_line = len(positions), reader.line_num
-        for count, row in enumerate(reader, 1):
-            # a record starts on the line after the previous one ended (quoted newlines)
-            fields.line, last_line = last_line + 1, reader.line_num
-            if on_bytes and count % PROGRESS_EVERY == 0:
-                on_bytes(lines.bytes_read, size)
-            if len(row) != width:
-                if "".join(row).strip():  # blank lines are not rows
-                    fields.fail("row", f"has {len(row)} fields but the header has {width}")
-                continue
-            values = [row[i].strip() for i in positions]
+    fields = Fields(checked.problems, now)
+    for count, record in enumerate(reading, 1):
+        fields.line = record.line
+        if on_bytes and count % PROGRESS_EVERY == 0:
+            on_bytes(records.bytes_read, size)
+        if record.broken:
+            index = record.broken.index
+            column = names[positions.index(index)] if index in positions else "row"
+            checked.problems.append(Problem(record.broken.line, column, record.broken.problem))
+        elif len(record.fields) != len(positions):
+            if "".join(record.fields).strip():  # blank lines are not rows
+                fields.fail("row", f"has {len(record.fields)} fields but the header has "
+                            f"{len(positions)}")
+        else:
+            values = [record.fields[i].strip() for i in positions]
             if any(values):  # skip the empty rows spreadsheets leave at the end
-                _keep(checked, kind, fields.line, *kind.parse(fields, values))
-    except csv.Error as error:
-        raise UnreadableFile(f"{name}: line {reader.line_num}: not readable as CSV ({error})") from None
+                _keep(checked, kind, record.line, *kind.parse(fields, values))
     if on_bytes:
-        on_bytes(lines.bytes_read, max(size, lines.bytes_read))
+        on_bytes(records.bytes_read, max(size, records.bytes_read))
     return checked
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_DATABASE_URL = "sqlite:///cancelbot.sqlite3"
@@ -19,6 +20,23 @@ def database_url(environ: dict[str, str] | None = None) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain):]
     return url
+
+
+URL_FORMS = "sqlite:///FILE.sqlite3 or postgresql+psycopg://USER@HOST/DATABASE"
+
+
+def check_database_url(url: str) -> None:
+    """Raise ValueError, in words for people, unless url is a URL SQLAlchemy can use with a
+    driver that is installed (the message never repeats the URL: it may hold a password)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"DATABASE_URL is not a database URL; write {URL_FORMS}") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ArgumentError, ImportError):  # NoSuchModuleError is an ArgumentError
+        raise ValueError(f"DATABASE_URL asks for {parsed.drivername}, which cancelbot cannot "
+                         f"use; write {URL_FORMS}") from None
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:

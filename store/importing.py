@@ -3,6 +3,7 @@ only a file without one bad row is written, in one transaction."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, BinaryIO, Iterator
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_
@@ -52,13 +53,14 @@ def _already_stored(conn: Connection, kind: Kind, checked: Checked) -> list[Prob
     return problems
 
 
-def import_file(engine: Engine, stream: BinaryIO, name: str, kind: Kind,
+def import_file(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
                 on_bytes: Progress | None = None, on_rows: Progress | None = None) -> int:
-    """Check the whole file, then insert every row in one transaction; returns the row count.
+    """Check the whole file (its dates against `now`), then insert every row in one
+    transaction; returns the row count.
 
     Raises ImportRejected (nothing written) when any row is bad or already in the database.
     """
-    checked = check_file(stream, name, kind, on_bytes)
+    checked = check_file(stream, name, kind, now, on_bytes)
     with engine.begin() as conn:
         # checked inside the writing transaction, so that (on SQLite) nobody adds one meanwhile
         problems = checked.problems + _already_stored(conn, kind, checked)

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from bot.config import Settings
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.commands.problems import database_unusable
+from bot.config import ConfigError, Settings
 from store.db import make_engine
 from store.migrate import current_revision, upgrade
 
@@ -16,12 +20,20 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    """Migrate to the newest revision; one line and status 1 when the database cannot be used."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     engine = make_engine(settings.database_url)
     try:
         before = current_revision(engine)
         upgrade(engine)
         after = current_revision(engine)
+    except SQLAlchemyError as exc:
+        print(database_unusable(exc, "upgrade", upgrade_hint=False), file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     if before == after:

@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from datetime import datetime, timezone
 from typing import BinaryIO
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.commands.inspect import add_now_option
+from bot.commands.problems import database_unusable
 from bot.config import ConfigError, Settings
 from bot.progress import ProgressBar
 from store.db import make_engine
@@ -30,14 +33,19 @@ EXIT_UNREADABLE = 2
 
 EPILOG = """\
 The file is UTF-8 CSV (a byte-order mark is fine) whose first line names the columns, in any
-order. The import is all or nothing: every row is checked first, and any bad row, or one already
-in the database, writes nothing. The database (DATABASE_URL) is brought to the newest schema first.
+order; lines end with LF or CRLF. A field in double quotes may hold commas and line breaks, and
+"" inside it is one quote; a quote left open is a bad row on the line where it opened. Dates are
+ISO 8601 with a UTC offset, from 2000 up to a day after the import. The import is all or
+nothing: every row is checked first, and any bad row, or one already in the database, writes
+nothing. The database (DATABASE_URL) is brought to the newest schema first.
 
 exit status:
   0  every row imported
   1  bad rows or header: each is printed as `line N: column: problem` (the header is line 1),
-     and nothing was written; or the database refused the import (nothing written either)
-  2  the file cannot be read (missing, not UTF-8, broken CSV quoting) or a setting is wrong
+     and nothing was written; or the database cannot be used or refused the import (nothing
+     written either)
+  2  the file cannot be read (missing, not UTF-8, lines ending in a carriage return alone) or
+     a setting is wrong
 """
 
 KINDS = (
@@ -68,6 +76,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         command.add_argument("file", metavar="FILE.csv", help="the CSV file to import")
         command.add_argument("--progress", action="store_true",
                              help="draw the progress bar even when stderr is not a terminal")
+        add_now_option(command)
         command.set_defaults(run=run_import, kind=kind)
 
 
@@ -82,25 +91,26 @@ def run_import(args: argparse.Namespace) -> int:
     except ConfigError as error:
         stream.close()
         return _fail(f"configuration error: {error}", EXIT_UNREADABLE)
+    now = args.now or datetime.now(timezone.utc)
     with stream:
-        return _import(settings, stream, args.file, args.kind, args.progress)
+        return _import(settings, stream, args.file, args.kind, now, args.progress)
 
 
-def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, force_bar: bool) -> int:
+def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, now: datetime,
+            force_bar: bool) -> int:
     engine = make_engine(settings.database_url)
     reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
     writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
     try:
         upgrade(engine)
-        count = import_file(engine, stream, name, kind, on_bytes=reading, on_rows=writing)
+        count = import_file(engine, stream, name, kind, now, on_bytes=reading, on_rows=writing)
     except UnreadableFile as error:
         return _fail(str(error), EXIT_UNREADABLE, reading, writing)
     except ImportConflict as error:
         return _fail(f"{name}: {error}", EXIT_REJECTED, reading, writing)
-    except DBAPIError as error:  # e.g. the database is locked or unreachable: one line, no trace
-        first = str(error.orig or error).strip().splitlines()[0]
-        return _fail(f"database error, nothing was imported: {first}", EXIT_REJECTED,
-                     reading, writing)
+    except SQLAlchemyError as error:  # e.g. locked or unreachable: one line, no trace
+        return _fail(f"{database_unusable(error, 'use', upgrade_hint=False)} Nothing was "
+                     "imported.", EXIT_REJECTED, reading, writing)
     except ImportRejected as rejected:
         _end_bars(reading, writing)
         _report(name, rejected)
@@ -108,7 +118,10 @@ def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, force_b
     finally:
         engine.dispose()
     _end_bars(reading, writing)
-    print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
+    if count == 0:
+        print(f"imported 0 {kind.noun}: {name} has no rows under its header")
+    else:
+        print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
     return 0
 
 

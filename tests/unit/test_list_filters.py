@@ -49,6 +49,8 @@ READABLE = [
          "page": 1},
     ),
     ("from:11/20 to:11/20", {"date_from": kst(2026, 11, 20), "date_to": kst(2026, 11, 21)}),
+    ("from:2000-01-01", {"date_from": kst(2000, 1, 1)}),
+    ("to:2027-12-31", {"date_to": kst(2028, 1, 1)}),
 ]
 
 
@@ -90,6 +92,15 @@ REFUSED = [
     ("seller:a seller:b", "`seller:b` repeats `seller:a`", "once"),
     ("excel status:resynced", "`status:resynced` is a status of the `api` tab", "`excel`"),
     ("from:11/20 to:11/19", "`from:11/20` is not before `to:11/19`", "no order"),
+    ("from:0001-01-01", "`from:0001-01-01` is out of range: dates go from 2000-01-01 to "
+     "2027-12-31.", ""),
+    ("to:9999-12-31", "`to:9999-12-31` is out of range", "2000-01-01 to 2027-12-31"),
+    ("to:1999-12-31", "`to:1999-12-31` is out of range", "2000-01-01"),
+    ("from:2028-01-01", "`from:2028-01-01` is out of range", "2027-12-31"),
+    ("seller:a\x00b", "`seller:a\\x00b` has a control character in it", "seller:ID"),
+    ("site:\x1b[31mtmon", "`site:\\x1b[31mtmon` has a control character in it", "site:NAME"),
+    ("seller:\udc80", "`seller:\\udc80` has a control character in it", "plain words"),
+    ("status:" + "x" * 100, "`status:" + "x" * 33 + "…` is not a status", "no_action"),
 ]
 
 
