@@ -70,9 +70,14 @@ class Bot:
         return found.group(1)
 
     def stop(self) -> int:
-        """SIGTERM, then the exit status."""
+        """SIGTERM, then the exit status; a process that does not stop fails with its output."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(DEADLINE)
+        try:
+            return self.process.wait(DEADLINE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"did not stop on SIGTERM:\n{self.output()}") from None
 
 
 @pytest.fixture
@@ -221,7 +226,10 @@ def test_socket_mode_connects_with_the_app_token_and_acknowledges_a_command(
 
     opened = fake.wait_for(lambda: fake.calls_to("apps.connections.open"), timeout=DEADLINE)
     assert opened[0].headers["authorization"] == f"Bearer {APP_TOKEN}"
-    ack = link.received.get(timeout=DEADLINE)
+    wait_until(lambda: not link.received.empty() or bot.process.poll() is not None,
+               "the acknowledgement")
+    assert not link.received.empty(), bot.output()
+    ack = link.received.get()
     assert ack["envelope_id"] == link.envelope["envelope_id"]
     usage = json.dumps(ack.get("payload") or "") + str(fake.wait_for(
         lambda: ack.get("payload") or usage_shown(fake, response_url), timeout=DEADLINE))
