@@ -1,0 +1,77 @@
+"""The bodies Slack sends this app, read strictly: anything else is not a request from Slack.
+
+A slash command is a form; a click or a modal is a form with one `payload` field holding a
+JSON object; the Events API (not used, but Bolt answers its URL check) sends a JSON object.
+The fields Bolt's listener matching reads must have the types Slack gives them: Bolt indexes
+them without checking, and a surprise there would reach the error handler instead of a 401.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+Body = dict[str, Any]
+
+OBJECTS = ("user", "container", "channel", "message", "state", "view", "event")
+VIEW_TYPES = ("view_submission", "view_closed")
+
+
+class NotSlackBody(ValueError):
+    """The body is not one Slack sends; the message says why (for the log, not the sender)."""
+
+
+def read_body(body: str, content_type: str | None) -> Body:
+    """The body as Bolt will see it (the form's fields, or the JSON object); NotSlackBody when
+    Slack would not send it."""
+    if not body.strip():
+        raise NotSlackBody("empty body")
+    if (content_type or "").split(";")[0].strip().lower() == "application/json" \
+            or body.startswith("{"):  # how Bolt tells JSON apart
+        return _checked(_json_object(body, "body"))
+    try:
+        fields = parse_qsl(body, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise NotSlackBody("body is not form-encoded") from None
+    payloads = [value for name, value in fields if name == "payload"]
+    if len(payloads) > 1:
+        raise NotSlackBody("more than one payload field")
+    if payloads:
+        return _checked(_json_object(payloads[0], "payload"))
+    return dict(fields)
+
+
+def _json_object(text: str, what: str) -> Body:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise NotSlackBody(f"{what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise NotSlackBody(f"{what} is not a JSON object")
+    return value
+
+
+def _checked(body: Body) -> Body:
+    kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise NotSlackBody("type is not a string")
+    for name in OBJECTS:
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            raise NotSlackBody(f"{name} is not an object")
+    if body.get("team") is not None and not isinstance(body["team"], (dict, str)):
+        raise NotSlackBody("team is neither an object nor an id")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not (isinstance(actions, list) and actions
+                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str)
+                        for a in actions)):
+            raise NotSlackBody("actions is not a list of actions with ids")
+    if kind in VIEW_TYPES:
+        view = body.get("view") or {}
+        if not isinstance(view.get("callback_id"), str) \
+                or not isinstance(view.get("private_metadata", ""), str):
+            raise NotSlackBody("view has no callback_id, or its private_metadata is no text")
+    if kind == "event_callback" and not isinstance((body.get("event") or {}).get("type"), str):
+        raise NotSlackBody("event has no type")
+    return body
+
