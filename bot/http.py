@@ -50,29 +50,31 @@ class SlackEvents(SlackRequestHandler):
     itself (handlers/trust.py), as it does for the console."""
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        headers = request.get_headers()
-        problem = header_problem(headers, time.time())
         raw = _read_body(request.environ)
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = problem or "body is not UTF-8"
-            body = ""
-        if problem is None:
-            try:
-                read_body(body, str(headers.get("content-type") or ""))
-            except NotSlackBody as exc:
-                problem = str(exc)
-        if problem is None:
-            try:
-                slack_request = BoltRequest(body=body, query=request.query_string,
-                                            headers=headers)
-            except Exception as exc:  # Bolt could not read what looked readable
-                problem = f"Bolt could not read the body ({type(exc).__name__})"
-            else:
-                return self.app.dispatch(slack_request)
-        log.warning("refused a request not verified as Slack's (%s; %d bytes)", problem, len(raw))
-        return refused()
+        slack_request, problem = _slack_request(request, raw)
+        if slack_request is None:
+            log.warning("refused a request not verified as Slack's (%s; %d bytes)",
+                        problem, len(raw))
+            return refused()
+        return self.app.dispatch(slack_request)
+
+
+def _slack_request(request: WsgiHttpRequest, raw: bytes) -> tuple[BoltRequest | None, str]:
+    """The request as Bolt reads it, or None and why it cannot be Slack's."""
+    headers = request.get_headers()
+    problem = header_problem(headers, time.time())
+    if problem:
+        return None, problem
+    try:
+        body = raw.decode("utf-8")
+        read_body(body, str(headers.get("content-type") or ""))
+        return BoltRequest(body=body, query=request.query_string, headers=headers), ""
+    except UnicodeDecodeError:
+        return None, "body is not UTF-8"
+    except NotSlackBody as exc:
+        return None, str(exc)
+    except Exception as exc:  # Bolt could not read what looked readable
+        return None, f"Bolt could not read the body ({type(exc).__name__})"
 
 
 def _read_body(environ: Environ) -> bytes:

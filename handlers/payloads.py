@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 Body = dict[str, Any]
 
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 OBJECTS = ("user", "container", "channel", "message", "state", "view", "event")
 VIEW_TYPES = ("view_submission", "view_closed")
 
@@ -26,8 +27,10 @@ def read_body(body: str, content_type: str | None) -> Body:
     Slack would not send it."""
     if not body.strip():
         raise NotSlackBody("empty body")
-    if (content_type or "").split(";")[0].strip().lower() == "application/json" \
-            or body.startswith("{"):  # how Bolt tells JSON apart
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind not in ("", FORM, JSON):
+        raise NotSlackBody(f"content type {kind[:40]} is neither a form nor JSON")
+    if kind == JSON or body.startswith("{"):  # how Bolt tells JSON apart
         return _checked(_json_object(body, "body"))
     try:
         fields = parse_qsl(body, keep_blank_values=True, strict_parsing=True)

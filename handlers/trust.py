@@ -69,15 +69,15 @@ class SlackSignature(Middleware):
     then hands the unverified request to the error handler, and logs every body it refuses).
     Socket Mode requests come over Slack's own connection and carry no signature."""
 
-    def __init__(self, signing_secret: str | None, clock: Callable[[], float]) -> None:
-        self.verifier = SignatureVerifier(signing_secret) if (signing_secret or "").strip() else None
-        self.clock = clock
+    def __init__(self, signing_secret: str | None) -> None:
+        secret = signing_secret or ""
+        self.verifier = SignatureVerifier(secret) if secret.strip() else None
 
     def problem(self, req: BoltRequest) -> str | None:
         """Why req is not verified as Slack's; None when it is."""
         if self.verifier is None:
             return "SLACK_SIGNING_SECRET is not set"
-        problem = header_problem(req.headers, self.clock())
+        problem = header_problem(req.headers, self.verifier.clock.now())
         if problem:
             return problem
         stamp = _single(req.headers, "x-slack-request-timestamp")
@@ -85,14 +85,9 @@ class SlackSignature(Middleware):
         if not self.verifier.is_valid(req.raw_body, stamp, signature):
             return "signature does not match the body"
         try:
-            body = read_body(req.raw_body, req.content_type)
+            read_body(req.raw_body, req.content_type)
         except NotSlackBody as exc:
             return str(exc)
-        if body and not req.body:
-            # Bolt reads any form with "payload" somewhere in it (`/cancelled payload`, a
-            # channel so named) as a payload form, finds none and sees an empty body
-            req.body = body
-            build_context(req.context, body)
         return None
 
     def process(self, *, req: BoltRequest, resp: BoltResponse,
@@ -103,8 +98,17 @@ class SlackSignature(Middleware):
                 log.warning("refused a request not verified as Slack's (%s; %d characters)",
                             problem, len(req.raw_body))
                 return refused()
+            _as_slack_sent_it(req)
         req.context[VERIFIED] = True
         return next()
+
+
+def _as_slack_sent_it(req: BoltRequest) -> None:
+    """Bolt reads any form with "payload" somewhere in it (`/cancelled payload`, a channel so
+    named) as a payload form, finds no payload field and sees an empty body: give it the form."""
+    if not req.body:
+        req.body = read_body(req.raw_body, req.content_type)
+        build_context(req.context, req.body)
 
 
 def team_ids(body: Mapping[str, Any]) -> Iterator[Any]:

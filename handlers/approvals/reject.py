@@ -39,9 +39,13 @@ def read_metadata(text: object) -> tuple[int, tuple[str, str]]:
     if not isinstance(state, dict):
         raise UnreadableValue(UNREADABLE_FORM)
     where = (state.get("channel") or "", state.get("ts") or "")
+    try:
+        request_id = request_number(state.get("request_id"))
+    except UnreadableValue:
+        raise UnreadableValue(UNREADABLE_FORM) from None
     if not all(isinstance(part, str) for part in where):
         raise UnreadableValue(UNREADABLE_FORM)
-    return request_number(state.get("request_id")), where
+    return request_id, where
 
 
 UNREADABLE_FORM = ("This form does not carry a request the bot can read, so nothing was "
