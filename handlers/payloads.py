@@ -16,6 +16,7 @@ Body = dict[str, Any]
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 OBJECTS = ("user", "container", "channel", "message", "state", "view", "event")
 VIEW_TYPES = ("view_submission", "view_closed")
+INTERACTIONS = ("block_actions", *VIEW_TYPES)
 
 
 class NotSlackBody(ValueError):
@@ -63,18 +64,35 @@ def _checked(body: Body) -> Body:
             raise NotSlackBody(f"{name} is not an object")
     if body.get("team") is not None and not isinstance(body["team"], (dict, str)):
         raise NotSlackBody("team is neither an object nor an id")
+    if kind in INTERACTIONS and not isinstance((body.get("user") or {}).get("id"), str):
+        raise NotSlackBody(f"{kind} without a user id")
     if kind == "block_actions":
-        actions = body.get("actions")
-        if not (isinstance(actions, list) and actions
-                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str)
-                        for a in actions)):
-            raise NotSlackBody("actions is not a list of actions with ids")
+        _check_actions(body)
     if kind in VIEW_TYPES:
-        view = body.get("view") or {}
-        if not isinstance(view.get("callback_id"), str) \
-                or not isinstance(view.get("private_metadata", ""), str):
-            raise NotSlackBody("view has no callback_id, or its private_metadata is no text")
+        _check_view(body.get("view") or {})
     if kind == "event_callback" and not isinstance((body.get("event") or {}).get("type"), str):
         raise NotSlackBody("event has no type")
     return body
 
+
+def _check_actions(body: Body) -> None:
+    actions = body.get("actions")
+    if not isinstance(body.get("trigger_id"), str) or not (
+            isinstance(actions, list) and actions and all(
+                isinstance(a, dict) and isinstance(a.get("action_id"), str)
+                and isinstance(a.get("value", ""), str) for a in actions)):
+        raise NotSlackBody("block_actions without a trigger id, or actions with ids and values")
+
+
+def _check_view(view: Body) -> None:
+    if not isinstance(view.get("callback_id"), str) \
+            or not isinstance(view.get("private_metadata", ""), str):
+        raise NotSlackBody("view has no callback_id, or its private_metadata is no text")
+    state = view.get("state") or {}
+    values = (state.get("values") or {}) if isinstance(state, dict) else None
+    inputs = values.values() if isinstance(values, dict) else [None]
+    for block in inputs:
+        elements = block.values() if isinstance(block, dict) else [None]
+        if not all(isinstance(e, dict) and isinstance(e.get("value") or "", str)
+                   for e in elements):
+            raise NotSlackBody("view state values are not inputs")
