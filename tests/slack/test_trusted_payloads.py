@@ -43,7 +43,14 @@ def two_requests(app) -> tuple[dict[str, Any], dict[str, Any]]:
     add_orders(app.uow, cancelled(FIRST), cancelled(SECOND))
     first, _ = request_through_modal(app, FIRST)
     second, _ = request_through_modal(app, SECOND)
+    app.fake.wait_for(lambda: recorded_messages(app) == {first["ts"], second["ts"]})
     return first, second
+
+
+def recorded_messages(app) -> set[str | None]:
+    """Where the requests' messages are, as the bot recorded them after posting."""
+    with app.sessions() as session:
+        return {row.message_ts for row in session.query(RequestRow)}
 
 
 def with_button_values(message: dict[str, Any], value: str) -> dict[str, Any]:
