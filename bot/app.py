@@ -6,13 +6,15 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from slack_bolt import App
+from slack_bolt.middleware import SslCheck
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from domain.ports import SalesSite, UnitOfWork
-from handlers import approvals, errors, requests, slash
+from handlers import approvals, errors, requests, slash, webhook
 from handlers.approvers import ApproverDirectory
 from handlers.deps import Approvers, Deps
+from handlers.trust import InstalledWorkspaceOnly, SlackResponseUrlsOnly, SlackSignature
 
 FEATURES = (slash, requests, approvals)
 
@@ -50,16 +52,28 @@ CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
 def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
               clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
               logger: logging.Logger | None = None, sales_site: SalesSite | None = None) -> App:
-    """The Bolt app with every listener and the error handler; requests must be signed with
-    SLACK_SIGNING_SECRET. sales_site is read for the resync request modal."""
+    """The Bolt app with every listener and the error handler. A request reaches a listener
+    only when it is signed with SLACK_SIGNING_SECRET (else 401), comes from the workspace the
+    bot token belongs to, and offers response URLs on Slack's host only (handlers/trust.py).
+    sales_site is read for the resync request modal."""
     logger = logger or logging.getLogger("cancelbot.slack")
     logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
     app = App(
         client=client,  # it carries the bot token
-        signing_secret=settings.slack_signing_secret or "",
-        token_verification_enabled=False,  # `cancelbot run` checks the token itself, with advice
+        # Bolt's own check raises on a timestamp that is not a number and then hands the
+        # unverified request to the error handler; ours runs first and refuses it with 401
+        request_verification_enabled=False,
+        before_authorize=SlackSignature(settings.slack_signing_secret),
+        ssl_check_enabled=False,  # Bolt would answer it before any check: it is added below
+        # Bolt calls auth.test once, at the first verified request: its team is the one
+        # InstalledWorkspaceOnly lets in. `cancelbot run` checks the token itself, with advice.
+        token_verification_enabled=False,
         logger=logger,
     )
+    webhook.trust_api_url(settings.slack_api_url)
+    app.use(SslCheck(base_logger=logger))
+    app.use(InstalledWorkspaceOnly())
+    app.use(SlackResponseUrlsOnly(settings.slack_api_url))
     deps = build_deps(settings, uow, client, clock, approvers, sales_site)
     errors.register(app)
     for feature in FEATURES:

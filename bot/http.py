@@ -3,13 +3,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import Engine, text
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
+
+from handlers.payloads import NotSlackBody, read_body
+from handlers.trust import header_problem, refused
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -36,9 +43,51 @@ def database_reachable(engine: Engine) -> bool:
         return False
 
 
+class SlackEvents(SlackRequestHandler):
+    """Bolt's WSGI adapter, refusing with 401 what cannot be a request from Slack before Bolt
+    reads it: signature headers missing, malformed or stale, a body that is not UTF-8, not a
+    form or not JSON where JSON belongs. The app's own middleware then checks the signature
+    itself (handlers/trust.py), as it does for the console."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        raw = _read_body(request.environ)
+        slack_request, problem = _slack_request(request, raw)
+        if slack_request is None:
+            log.warning("refused a request not verified as Slack's (%s; %d bytes)",
+                        problem, len(raw))
+            return refused()
+        return self.app.dispatch(slack_request)
+
+
+def _slack_request(request: WsgiHttpRequest, raw: bytes) -> tuple[BoltRequest | None, str]:
+    """The request as Bolt reads it, or None and why it cannot be Slack's."""
+    headers = request.get_headers()
+    problem = header_problem(headers, time.time())
+    if problem:
+        return None, problem
+    try:
+        body = raw.decode("utf-8")
+        read_body(body, str(headers.get("content-type") or ""))
+        return BoltRequest(body=body, query=request.query_string, headers=headers), ""
+    except UnicodeDecodeError:
+        return None, "body is not UTF-8"
+    except NotSlackBody as exc:
+        return None, str(exc)
+    except Exception as exc:  # Bolt could not read what looked readable
+        return None, f"Bolt could not read the body ({type(exc).__name__})"
+
+
+def _read_body(environ: Environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 and "wsgi.input" in environ else b""
+
+
 def wsgi_app(app: App, engine: Engine) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """The WSGI application: Slack's requests to Bolt, the health check, 404 for the rest."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = SlackEvents(app, path=EVENTS_PATH)
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")

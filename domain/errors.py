@@ -73,6 +73,17 @@ class AlreadyDecided(DomainError):
         self.by = by
 
 
+class NotOnRequestMessage(DomainError):
+    """A decision clicked on a message other than the request's own (a copy, a forgery)."""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(
+            f"That button is not on request #{request_id}'s message, so nothing was changed. "
+            "Use the Approve and Reject buttons on the request message itself."
+        )
+        self.request_id = request_id
+
+
 class NotAnApprover(DomainError):
     def __init__(self, user_id: str) -> None:
         super().__init__("Only the configured approvers can approve or reject requests.")

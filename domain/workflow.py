@@ -8,6 +8,7 @@ from typing import Callable
 from domain.errors import (
     AlreadyDecided,
     NotAnApprover,
+    NotOnRequestMessage,
     OrderNotFound,
     RequestNotAllowed,
     RequestNotFound,
@@ -93,14 +94,22 @@ def _authorize(request: Request, user_id: str, policy: ApprovalPolicy) -> None:
         raise SelfApprovalNotAllowed()
 
 
+MessageRef = tuple[str, str]  # (channel, ts) of a Slack message
+
+
 def may_decide(
-    uow: UnitOfWork, request_id: int, user_id: str, policy: ApprovalPolicy
+    uow: UnitOfWork, request_id: int, user_id: str, policy: ApprovalPolicy,
+    clicked_on: MessageRef | None = None,
 ) -> Request:
     """The pending request user_id may approve or reject; the refusal otherwise (checked again
-    when the decision is written)."""
+    when the decision is written). clicked_on, the message a decision came from, must be the
+    request message once that is recorded."""
     request = uow.requests.get(request_id)
     if request is None:
         raise RequestNotFound(request_id)
+    if clicked_on is not None and request.message_ts \
+            and tuple(clicked_on) != (request.channel_id, request.message_ts):
+        raise NotOnRequestMessage(request_id)
     _authorize(request, user_id, policy)
     if request.decision is not Decision.PENDING:
         raise AlreadyDecided(request_id, request.decision.value, request.decided_by)
@@ -109,9 +118,9 @@ def may_decide(
 
 def _decide(
     uow: UnitOfWork, request_id: int, decision: Decision, user_id: str, now: datetime,
-    policy: ApprovalPolicy, reason: str = "",
+    policy: ApprovalPolicy, reason: str = "", clicked_on: MessageRef | None = None,
 ) -> Request:
-    request = may_decide(uow, request_id, user_id, policy)
+    request = may_decide(uow, request_id, user_id, policy, clicked_on)
     decided = request.decide(decision, user_id, now, reason.strip())
     if not uow.requests.decide(decided):
         # somebody decided between our read and our write: report theirs
@@ -123,16 +132,17 @@ def _decide(
 
 def approve(
     uow: UnitOfWork, request_id: int, user_id: str, now: datetime, policy: ApprovalPolicy,
-    clicked_on: tuple[str, str] | None = None,
+    clicked_on: MessageRef | None = None,
 ) -> Submitted:
     """Approve a pending request: its jobs are queued for the scheduler.
 
-    clicked_on is the (channel, ts) of the message the approval came from: it becomes the
-    request message when none was recorded (the bot stopped between posting and recording),
-    so that the results still find their thread.
+    clicked_on is the (channel, ts) of the message the approval came from: it must be the
+    request message when one is recorded, and becomes it when none was (the bot stopped
+    between posting and recording), so that the results still find their thread.
     """
-    request = _decide(uow, request_id, Decision.APPROVED, user_id, now, policy)
-    if clicked_on and not request.message_ts:
+    request = _decide(uow, request_id, Decision.APPROVED, user_id, now, policy,
+                      clicked_on=clicked_on)
+    if clicked_on and all(clicked_on) and not request.message_ts:
         request = replace(request, channel_id=clicked_on[0], message_ts=clicked_on[1])
         uow.requests.update(request)
     jobs = []
@@ -148,10 +158,12 @@ def approve(
 
 def reject(
     uow: UnitOfWork, request_id: int, user_id: str, reason: str, now: datetime,
-    policy: ApprovalPolicy,
+    policy: ApprovalPolicy, clicked_on: MessageRef | None = None,
 ) -> Submitted:
-    """Reject a pending request: its orders go back to where they were before it."""
-    request = _decide(uow, request_id, Decision.REJECTED, user_id, now, policy, reason)
+    """Reject a pending request: its orders go back to where they were before it. clicked_on
+    as for approve (it must be the recorded request message)."""
+    request = _decide(uow, request_id, Decision.REJECTED, user_id, now, policy, reason,
+                      clicked_on)
     jobs = []
     for job in uow.jobs.for_request(request_id):
         rejected = job.moved(JobState.REJECTED, finished_at=now)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
-from domain.errors import RequestNotAllowed
+from domain.errors import DomainError, RequestNotAllowed
 from domain.model import Action, Category
 from domain.ports import ListQuery
 from domain.status import Status
@@ -32,6 +33,28 @@ BULK_ACTION_IDS = {Action.RESYNC: BULK_RESYNC, Action.RESTORE: BULK_RESTORE}
 # the request message: the value is the request id
 APPROVE = "approve_request"
 REJECT = "reject_request"
+
+MAX_REQUEST_ID = 2**31 - 1  # the largest id the requests table holds
+REQUEST_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: int() also takes "١٢" and " 7"
+
+
+class UnreadableValue(DomainError):
+    """A button or form carries a value this version did not write: nothing is done."""
+
+
+UNREADABLE_REQUEST = ("That button does not carry a request number the bot can read, so "
+                      "nothing was changed. Use the Approve and Reject buttons on the request "
+                      "message itself.")
+
+
+def request_number(value: object) -> int:
+    """The request id an Approve/Reject button (or the reject form) carries; UnreadableValue
+    when it is not a request id (`abc`, `2**70`, a number past the table's ids)."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not REQUEST_ID.fullmatch(text) or int(text) > MAX_REQUEST_ID:
+        raise UnreadableValue(UNREADABLE_REQUEST)
+    return int(text)
+
 
 # modals (callback ids)
 REQUEST_MODAL = "request_modal"
@@ -65,11 +88,15 @@ def query_of_button(value: str | None) -> ListQuery:
         raise RequestNotAllowed(STALE_LIST_BUTTON) from exc
 
 
+MAX_PAGE = 100_000  # far past any list; a bigger page number would overflow the database
+MAX_PAGE_SIZE = 100
+
+
 def decode_query(value: str) -> ListQuery:
     """The list query a button carries; ValueError when the value is not one of ours."""
     try:
         data = json.loads(value)
-        return ListQuery(
+        query = ListQuery(
             category=Category(data["c"]) if data.get("c") else None,
             status=Status(data["s"]) if data.get("s") else None,
             seller=data.get("se"), site=data.get("si"),
@@ -77,5 +104,9 @@ def decode_query(value: str) -> ListQuery:
             date_to=datetime.fromisoformat(data["t"]) if data.get("t") else None,
             page=max(0, int(data.get("p") or 0)), page_size=int(data.get("n") or 10),
         )
-    except (TypeError, KeyError, AttributeError) as exc:
+    except (TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         raise ValueError(f"not a list query: {value[:100]!r}") from exc
+    if query.page > MAX_PAGE or not 1 <= query.page_size <= MAX_PAGE_SIZE \
+            or not all(isinstance(v, (str, type(None))) for v in (query.seller, query.site)):
+        raise ValueError(f"not a list query: {value[:100]!r}")
+    return query

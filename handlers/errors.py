@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
+from handlers.trust import VERIFIED
 from handlers.webhook import send_to
 
 log = logging.getLogger("cancelbot.slack")
@@ -105,6 +106,17 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def on_error(error: Exception, body: dict[str, Any], client: Any,
+             context: dict[str, Any]) -> None:
+    """Bolt's error handler: `report`, for a request verified as Slack's only. An unverified
+    body names a response URL and a user of the sender's choosing: nobody is answered."""
+    if not context.get(VERIFIED):
+        log.warning("an error on a request not verified as Slack's; nobody is answered: %s",
+                    type(error).__name__)
+        return
+    report(error, body, client)
+
+
 def register(app: App) -> None:
-    """Install `report` for errors raised outside listeners (e.g. in middleware)."""
-    app.error(report)
+    """Install `on_error` for errors raised outside listeners (e.g. in middleware)."""
+    app.error(on_error)

@@ -27,7 +27,7 @@ def register(app: App, deps: Deps) -> None:
         try:  # other refusals (not an approver, own request) go to the error handler
             with deps.uow() as uow:
                 approved = approve(uow, request_id_of(action), body["user"]["id"], deps.clock(),
-                                   deps.policy(), (channel, ts) if channel and ts else None)
+                                   deps.policy(), (channel or "", ts or ""))
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
             return

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided
 from domain.workflow import Submitted
+from handlers.actions import request_number
 from handlers.render.mrkdwn import mention
 from handlers.render.pending_request import decided_request_message, decision_reply
 from handlers.slack_client import call_failure
@@ -16,8 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def request_id_of(action: dict[str, Any]) -> int:
-    """The request id an Approve/Reject button carries."""
-    return int(action.get("value") or 0)
+    """The request id an Approve/Reject button carries; UnreadableValue when it has none."""
+    return request_number(action.get("value"))
 
 
 def already_decided_text(error: AlreadyDecided) -> str:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided, DomainError
 from domain.workflow import may_decide, reject
-from handlers.actions import REJECT, REJECT_MODAL
+from handlers.actions import REJECT, REJECT_MODAL, UnreadableValue, request_number
 from handlers.approvals.decision import already_decided_text, request_id_of, show_decision
 from handlers.deps import Deps
 from handlers.errors import guarded, tell_user
@@ -29,6 +29,29 @@ def metadata(request_id: int, body: dict[str, Any]) -> str:
                        "response_url": body.get("response_url")}, separators=(",", ":"))
 
 
+def read_metadata(text: object) -> tuple[int, tuple[str, str]]:
+    """The request id and the request message (channel, ts) that metadata wrote;
+    UnreadableValue when the form carries something else."""
+    try:
+        state = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        state = None
+    if not isinstance(state, dict):
+        raise UnreadableValue(UNREADABLE_FORM)
+    where = (state.get("channel") or "", state.get("ts") or "")
+    try:
+        request_id = request_number(state.get("request_id"))
+    except UnreadableValue:
+        raise UnreadableValue(UNREADABLE_FORM) from None
+    if not all(isinstance(part, str) for part in where):
+        raise UnreadableValue(UNREADABLE_FORM)
+    return request_id, where
+
+
+UNREADABLE_FORM = ("This form does not carry a request the bot can read, so nothing was "
+                   "changed. Close it and press Reject on the request message again.")
+
+
 def register(app: App, deps: Deps) -> None:
     """The Reject button and the reason modal."""
 
@@ -38,9 +61,12 @@ def register(app: App, deps: Deps) -> None:
                   client: WebClient) -> None:
         ack()
         request_id = request_id_of(action)
+        container = body.get("container") or {}
+        clicked_on = (container.get("channel_id") or "", container.get("message_ts") or "")
         try:  # an unauthorised clicker is refused here, without a modal
             with deps.uow() as uow:
-                request = may_decide(uow, request_id, body["user"]["id"], deps.policy())
+                request = may_decide(uow, request_id, body["user"]["id"], deps.policy(),
+                                     clicked_on)
                 numbers = [job.packing_no for job in uow.jobs.for_request(request_id)]
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
@@ -52,18 +78,18 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                   client: WebClient) -> None:
-        state = json.loads(view["private_metadata"])
         reason = typed(body, REASON_BLOCK)
         if not reason.strip():
             ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
             return
         try:  # before ack, so that a refusal (e.g. approved meanwhile) shows in the modal
+            request_id, (channel, ts) = read_metadata(view.get("private_metadata"))
             with deps.uow() as uow:
-                rejected = reject(uow, int(state["request_id"]), body["user"]["id"],
-                                  reason, deps.clock(), deps.policy())
+                rejected = reject(uow, request_id, body["user"]["id"], reason, deps.clock(),
+                                  deps.policy(), (channel, ts))
         except DomainError as error:
             text = already_decided_text(error) if isinstance(error, AlreadyDecided) else error.message
             ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})
             return
         ack()
-        show_decision(client, rejected, state.get("channel"), state.get("ts"))
+        show_decision(client, rejected, channel or None, ts or None)

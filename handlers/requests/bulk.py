@@ -44,8 +44,8 @@ def register(app: App, deps: Deps) -> None:
     @app.view(BULK_REQUEST_MODAL)
     @guarded
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state = ModalState.load(view["private_metadata"])
         try:  # before ack, so that a refusal shows in the modal
+            state = ModalState.load(view.get("private_metadata"))
             with deps.uow() as uow:
                 done = submit_bulk_request(uow, query_of_button(state.query), state.action,
                                            body["user"]["id"], typed(body, NOTE_BLOCK), deps.ctx())

@@ -6,8 +6,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from domain.model import Action
+from handlers.actions import UnreadableValue
 
 METADATA_MAX = 3000  # Slack's limit on a view's private_metadata
+UNREADABLE_FORM = ("This form does not carry an order or list the bot can read, so nothing was "
+                   "requested. Close it and press the request button again.")
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,22 @@ class ModalState:
         return text
 
     @classmethod
-    def load(cls, text: str) -> "ModalState":
-        """Read what dump wrote."""
-        data = json.loads(text)
-        return cls(action=Action(data["action"]), channel=data.get("channel"),
-                   response_url=data.get("response_url"), ephemeral=bool(data.get("ephemeral")),
-                   packing_no=data.get("packing_no"), query=data.get("query"))
+    def load(cls, text: object) -> "ModalState":
+        """Read what dump wrote; UnreadableValue (told to the user) for anything else."""
+        try:
+            data = json.loads(text) if isinstance(text, str) else None
+            state = cls(action=Action(data["action"]), channel=data.get("channel"),
+                        response_url=data.get("response_url"),
+                        ephemeral=data.get("ephemeral", False), packing_no=data.get("packing_no"),
+                        query=data.get("query"))
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            raise UnreadableValue(UNREADABLE_FORM) from None
+        texts = (state.channel, state.response_url, state.packing_no, state.query)
+        if not all(isinstance(v, (str, type(None))) for v in texts) \
+                or not isinstance(state.ephemeral, bool) \
+                or (state.packing_no is None) == (state.query is None):  # one order, or a page
+            raise UnreadableValue(UNREADABLE_FORM)
+        return state
 
     @classmethod
     def of_click(cls, body: dict[str, Any], action: Action, **target: str) -> "ModalState":

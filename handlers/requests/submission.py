@@ -42,7 +42,11 @@ def register(app: App, deps: Deps) -> None:
     @app.view(REQUEST_MODAL)
     @guarded
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state = ModalState.load(view["private_metadata"])
+        try:
+            state = ModalState.load(view.get("private_metadata"))
+        except DomainError as error:
+            ack(response_action="errors", errors={NOTE_BLOCK: error.message})
+            return
         packing_no = state.packing_no or ""
         try:  # before ack, so that a refusal shows in the modal
             with deps.uow() as uow:

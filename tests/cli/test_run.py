@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from domain.workflow import set_request_message
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.integration.builders import Database
 from tests.integration.job_support import queued_jobs
 from tests.integration.test_worker_processes import DEADLINE, ROOT, real_now, wait_until
@@ -211,7 +211,7 @@ def socket_slack(fake_slack: FakeSlack) -> Iterator[tuple[FakeSlack, SocketModeS
     url = fake_slack.response_url()
     envelope = json.loads((SHARED / "socket_mode.docs.slash_commands.envelope.json").read_text())
     envelope["payload"].update(command="/cancelled", text="help", response_url=url,
-                               user_id="UREQUESTER1")
+                               user_id="UREQUESTER1", team_id=TEAM_ID)  # the bot's workspace
     link = SocketModeSlack(envelope)
     fake_slack.on("apps.connections.open", lambda params: {"url": link.url})
     yield fake_slack, link, url

@@ -70,11 +70,12 @@ class SlackSender:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode())
 
-    def command(self, text: str, user: str, channel: str = SUPPORT, **signing: Any) -> Reply:
-        """`/cancelled text` typed by user in channel."""
-        url, trigger = self.fake.response_url(), _trigger()
+    def command(self, text: str, user: str, channel: str = SUPPORT, *, team: str = TEAM_ID,
+                response_url: str | None = None, **signing: Any) -> Reply:
+        """`/cancelled text` typed by user in channel (of workspace team)."""
+        url, trigger = response_url or self.fake.response_url(), _trigger()
         form = {
-            "token": "unused", "team_id": TEAM_ID, "team_domain": "smartship",
+            "token": "unused", "team_id": team, "team_domain": "smartship",
             "channel_id": channel, "channel_name": "seller-support", "user_id": user,
             "user_name": user.lower(), "command": "/cancelled", "text": text,
             "api_app_id": APP_ID, "is_enterprise_install": "false", "response_url": url,
@@ -85,7 +86,7 @@ class SlackSender:
 
     def click(self, message: dict[str, Any], action_id: str, user: str, *, channel: str,
               response_url: str | None = None, ephemeral: bool = False,
-              value: str | None = None, **signing: Any) -> Reply:
+              value: str | None = None, team: str = TEAM_ID, **signing: Any) -> Reply:
         """Press the button action_id (with value, when several share it) on message.
 
         message is a message as the fake Slack keeps it, or a body posted to a response URL
@@ -95,8 +96,8 @@ class SlackSender:
         url, trigger = response_url or self.fake.response_url(), _trigger()
         ts = message.get("ts", "1764118800.000100")
         payload = {
-            "type": "block_actions", "team": {"id": TEAM_ID, "domain": "smartship"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "type": "block_actions", "team": {"id": team, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": APP_ID, "token": "unused", "trigger_id": trigger,
             "container": {"type": "message", "message_ts": ts, "channel_id": channel,
                           "is_ephemeral": ephemeral},
@@ -110,8 +111,8 @@ class SlackSender:
         reply = self.post(urlencode({"payload": json.dumps(payload)}), **signing)
         return Reply(reply.status, reply.body, url, trigger)
 
-    def submit(self, view_id: str, user: str, values: dict[str, str] | None = None,
-               **signing: Any) -> Reply:
+    def submit(self, view_id: str, user: str, values: dict[str, str] | None = None, *,
+               team: str = TEAM_ID, **signing: Any) -> Reply:
         """Submit the modal the fake Slack holds as view_id, typing values (block id: text)."""
         view = self.fake.views[view_id]
         state = {block["block_id"]: {block["element"]["action_id"]: {
@@ -119,8 +120,8 @@ class SlackSender:
                      "value": (values or {}).get(block["block_id"])}}
                  for block in view.get("blocks", []) if block.get("type") == "input"}
         payload = {
-            "type": "view_submission", "team": {"id": TEAM_ID, "domain": "smartship"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "type": "view_submission", "team": {"id": team, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": APP_ID, "token": "unused", "trigger_id": _trigger(),
             "view": {**view, "state": {"values": state}, "hash": "1.abc"},
             "response_urls": [],

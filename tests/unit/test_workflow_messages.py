@@ -1,19 +1,22 @@
 """A request whose message could not be posted is withdrawn: rejected by the bot, orders freed;
-an approval records the message it was clicked on when none was; and who may decide a request,
-asked before the reason for a rejection is asked for."""
+an approval records the message it was clicked on when none was, and is refused from any other
+message once one was; and who may decide a request, asked before the reason for a rejection is
+asked for."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from domain.errors import AlreadyDecided, NotAnApprover, SelfApprovalNotAllowed
+from domain.errors import (
+    AlreadyDecided, NotAnApprover, NotOnRequestMessage, SelfApprovalNotAllowed,
+)
 from domain.lookup import look_up
 from domain.model import Action, Recovery
 from domain.requests import SYSTEM_ACTOR, Decision, JobState
 from domain.status import Status
 from domain.workflow import (
-    UNPOSTED_REASON, ApprovalPolicy, approve, may_decide, set_request_message,
+    UNPOSTED_REASON, ApprovalPolicy, approve, may_decide, reject, set_request_message,
     withdraw, withdraw_unposted,
 )
 from tests.unit.fakes import (
@@ -125,10 +128,33 @@ def test_an_approval_clicked_on_an_unrecorded_request_message_records_it_for_the
     assert (request.channel_id, request.message_ts) == ("C0APPROVALS", "1.000002")
 
 
-def test_an_approval_never_moves_a_recorded_request_message():
+def test_an_approval_clicked_on_another_message_than_the_recorded_one_is_refused():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    set_request_message(uow, request_id, "C0APPROVALS", "1.000001")
+    for elsewhere in (("C0OTHER", "9.000009"), ("C0APPROVALS", "1.000002"), ("", "")):
+        with uow, pytest.raises(NotOnRequestMessage) as refused:
+            approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, elsewhere)
+        assert f"not on request #{request_id}'s message" in refused.value.message
+    request = uow.requests.get(request_id)
+    assert (request.decision, request.message_ts) == (Decision.PENDING, "1.000001")
+
+
+def test_a_rejection_clicked_on_another_message_than_the_recorded_one_is_refused():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    set_request_message(uow, request_id, "C0APPROVALS", "1.000001")
+    with uow, pytest.raises(NotOnRequestMessage):
+        may_decide(uow, request_id, "U_APPROVER", POLICY, ("C0OTHER", "9.000009"))
+    with uow, pytest.raises(NotOnRequestMessage):
+        reject(uow, request_id, "U_APPROVER", "no", T_DECIDE, POLICY, ("C0OTHER", "9.000009"))
+    assert uow.requests.get(request_id).decision is Decision.PENDING
+
+
+def test_a_decision_on_the_recorded_request_message_goes_through():
     uow = seeded_uow()
     request_id = submit(uow, API_NO).request.id
     set_request_message(uow, request_id, "C0APPROVALS", "1.000001")
     with uow:
-        approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, ("C0OTHER", "9.000009"))
-    assert uow.requests.get(request_id).message_ts == "1.000001"
+        approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, ("C0APPROVALS", "1.000001"))
+    assert uow.requests.get(request_id).decision is Decision.APPROVED
