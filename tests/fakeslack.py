@@ -7,17 +7,21 @@
 
 It records every call (method, parameters from the query string, form or JSON body, and
 headers) and answers `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
-`chat.getPermalink`, `conversations.replies`, `views.open` / `views.update` / `views.push` and
-`usergroups.users.list` (members from `usergroups`) the way Slack does, keeping the messages
-per channel. It also serves response URLs (`response_url()` makes one): what is posted to one
-is recorded, and `shown(url)` is the message the user sees there now (replace_original edits
-it, delete_original removes it). Other methods
-answer `unknown_method` unless a test registers an answer with `on(method, handler)`.
+`chat.getPermalink`, `conversations.history`, `conversations.replies`, `views.open` /
+`views.update` / `views.push` and `usergroups.users.list` (members from `usergroups`) the way
+Slack does, keeping the messages per channel. It also serves response URLs (`response_url()`
+makes one): what is posted to one is recorded, and `shown(url)` is the message the user sees
+there now (replace_original edits it, delete_original removes it). Other methods answer
+`unknown_method` unless a test registers an answer with `on(method, handler)`.
 Messages with blocks outside the Block Kit limits are refused with `invalid_blocks`, as Slack
 does. Failures are scripted per method for the next calls: `fail_next` (HTTP 429 with
 Retry-After, 500, ...), `error_next` (HTTP 200 with ok=false), `hang_next` (answer after the
-client gave up) and `drop_next` (close the connection without answering); the last two can
-apply the call first, as when Slack posted but the answer was lost.
+client gave up, or once a test sets an event) and `drop_next` (close the connection without
+answering); `fail_next`, `hang_next` and `drop_next` can apply the call first, as when Slack
+posted but the answer was lost. `fail_every` scripts every n-th call of a method from now on
+(tests/fakeslack_faults.py).
+`conversations.history` and `conversations.replies` page with cursors and show message
+metadata only when asked with `include_all_metadata`, as Slack does.
 """
 from __future__ import annotations
 
@@ -25,12 +29,12 @@ import itertools
 import json
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any, Callable
 
 from tests.blockkit_limits import message_problems, view_problems
+from tests.fakeslack_faults import FaultScripting
 from tests.fakeslack_wire import handler_class
 
 BOT_USER_ID = "U0CANCELBOT"
@@ -50,18 +54,8 @@ class Call:
     headers: dict[str, str]
 
 
-@dataclass(frozen=True)
-class _Script:
-    kind: str  # "status" | "error" | "hang" | "drop"
-    status: int = 200
-    retry_after: int | None = None
-    error: str = ""
-    seconds: float = 0.0
-    apply: bool = False  # perform the call before hanging or dropping
-
-
 @dataclass
-class FakeSlack:
+class FakeSlack(FaultScripting):
     """The fake Web API server; start() or use it as a context manager."""
 
     token_prefix: str = "xox"
@@ -77,7 +71,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
-        self._scripts: dict[str, deque[_Script]] = {}
+        self._init_faults()
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -149,28 +143,6 @@ class FakeSlack:
         """Answer method with handler(params) -> response dict (ok is added when missing)."""
         self._handlers[method] = handler
 
-    def fail_next(self, method: str, times: int = 1, status: int = 500,
-                  retry_after: int | None = None) -> None:
-        """Answer the next calls of method with an HTTP error status (429: with Retry-After)."""
-        self._script(method, times, _Script("status", status=status, retry_after=retry_after))
-
-    def error_next(self, method: str, error: str, times: int = 1) -> None:
-        """Answer the next calls of method with HTTP 200 and {"ok": false, "error": error}."""
-        self._script(method, times, _Script("error", error=error))
-
-    def hang_next(self, method: str, seconds: float = 5.0, apply: bool = True,
-                  times: int = 1) -> None:
-        """Answer the next calls only after seconds (past the client timeout); apply them first."""
-        self._script(method, times, _Script("hang", seconds=seconds, apply=apply))
-
-    def drop_next(self, method: str, apply: bool = True, times: int = 1) -> None:
-        """Close the connection without an answer on the next calls; apply them first."""
-        self._script(method, times, _Script("drop", apply=apply))
-
-    def _script(self, method: str, times: int, script: _Script) -> None:
-        with self._lock:
-            self._scripts.setdefault(method, deque()).extend([script] * times)
-
     # -- reading what happened ----------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -212,8 +184,7 @@ class FakeSlack:
         """(status, headers, body) for one call; body None means drop the connection."""
         with self._lock:
             self.calls.append(Call(method, params, headers))
-            queue = self._scripts.get(method)
-            script = queue.popleft() if queue else None
+            script = self._next_script(method)
         # bot tokens must match token_prefix; app-level tokens (Socket Mode) are xapp-
         if not headers.get("authorization", "").startswith(
                 (f"Bearer {self.token_prefix}", "Bearer xapp-")):
@@ -221,20 +192,6 @@ class FakeSlack:
         if script is None:
             return 200, {}, self._answer(method, params)
         return self._scripted(script, method, params)
-
-    def _scripted(self, script: _Script, method: str, params: dict[str, Any]) -> tuple[
-            int, dict[str, str], dict[str, Any] | None]:
-        if script.kind == "status":
-            retry = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
-            error = "ratelimited" if script.status == 429 else "fatal_error"
-            return script.status, retry, {"ok": False, "error": error}
-        if script.kind == "error":
-            return 200, {}, {"ok": False, "error": script.error}
-        answer = self._answer(method, params) if script.apply else {"ok": True}
-        if script.kind == "drop":
-            return 200, {}, None
-        self._unhang.wait(script.seconds)
-        return 200, {}, answer
 
     def post_to_response_url(self, path: str, body: dict[str, Any]) -> list[str]:
         """Record what the app posted to a response URL; the Block Kit problems refusing it."""
@@ -343,23 +300,29 @@ class FakeSlack:
         channel = params.get("channel", "")
         if self.member_of is not None and channel not in self.member_of:
             return {"ok": False, "error": "not_in_channel"}
-        latest = [m for m in self.messages.get(channel, []) if not m.get("thread_ts")]
-        limit = int(params.get("limit") or 100)
-        return {"messages": latest[::-1][:limit], "has_more": len(latest) > limit}
+        # the channel's own messages, newest first (thread replies only in their thread)
+        latest = [m for m in self.messages.get(channel, [])
+                  if m.get("thread_ts") in (None, m["ts"])][::-1]
+        return _page(latest, params, default_limit=100)
 
     def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = params.get("channel", ""), params.get("ts", "")
         parent = self.message(channel, ts)
         if parent is None:
             return {"ok": False, "error": "thread_not_found"}
-        thread = [parent, *self.replies(channel, ts)]
-        if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
-            thread = [{k: v for k, v in m.items() if k != "metadata"} for m in thread]
-        start = int(params.get("cursor") or 0)
-        limit = int(params.get("limit") or 1000)
-        page, more = thread[start:start + limit], start + limit < len(thread)
-        return {"messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return _page([parent, *self.replies(channel, ts)], params, default_limit=1000)
+
+
+def _page(messages: list[dict[str, Any]], params: dict[str, Any],
+          default_limit: int) -> dict[str, Any]:
+    """One page of messages from the cursor on; metadata only with include_all_metadata."""
+    if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
+        messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+    start = int(params.get("cursor") or 0)
+    limit = int(params.get("limit") or default_limit)
+    page, more = messages[start:start + limit], start + limit < len(messages)
+    return {"messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
 
 def _message_problem(params: dict[str, Any]) -> dict[str, Any] | None:
