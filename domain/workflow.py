@@ -23,7 +23,8 @@ from domain.status import StatusContext
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
-    """Who may decide: is_approver answers for a user ID (groups already resolved by the caller)."""
+    """Who may decide: is_approver answers for a user ID from what is known already (user
+    groups resolved by the caller before the transaction: it runs inside one)."""
 
     is_approver: Callable[[str], bool]
     allow_self_approval: bool = False

@@ -40,6 +40,9 @@ class Deps:
         """The status context at this moment."""
         return StatusContext(self.clock(), self.zone, self.sites_not_ready)
 
-    def policy(self) -> ApprovalPolicy:
-        """Who may decide requests, checked at every click."""
-        return ApprovalPolicy(self.approvers.is_approver, self.allow_self_approval)
+    def policy_for(self, user_id: str) -> ApprovalPolicy:
+        """Who may decide requests, checked at every click: whether user_id is an approver is
+        asked now, before any transaction, because a user group may take a Slack call
+        (usergroups.users.list) that must not hold the database's write lock."""
+        approver = self.approvers.is_approver(user_id)
+        return ApprovalPolicy(lambda user: approver and user == user_id, self.allow_self_approval)

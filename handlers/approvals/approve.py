@@ -24,10 +24,12 @@ def register(app: App, deps: Deps) -> None:
         ack()
         container = body.get("container") or {}
         channel, ts = container.get("channel_id"), container.get("message_ts")
+        user = body["user"]["id"]
+        policy = deps.policy_for(user)  # before the transaction: it may ask Slack
         try:  # other refusals (not an approver, own request) go to the error handler
             with deps.uow() as uow:
-                approved = approve(uow, request_id_of(action), body["user"]["id"], deps.clock(),
-                                   deps.policy(), (channel or "", ts or ""))
+                approved = approve(uow, request_id_of(action), user, deps.clock(), policy,
+                                   (channel or "", ts or ""))
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
             return

@@ -63,10 +63,10 @@ def register(app: App, deps: Deps) -> None:
         request_id = request_id_of(action)
         container = body.get("container") or {}
         clicked_on = (container.get("channel_id") or "", container.get("message_ts") or "")
+        policy = deps.policy_for(body["user"]["id"])  # before the transaction: it may ask Slack
         try:  # an unauthorised clicker is refused here, without a modal
             with deps.uow() as uow:
-                request = may_decide(uow, request_id, body["user"]["id"], deps.policy(),
-                                     clicked_on)
+                request = may_decide(uow, request_id, body["user"]["id"], policy, clicked_on)
                 numbers = [job.packing_no for job in uow.jobs.for_request(request_id)]
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
@@ -82,11 +82,12 @@ def register(app: App, deps: Deps) -> None:
         if not reason.strip():
             ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
             return
+        policy = deps.policy_for(body["user"]["id"])  # before the transaction: it may ask Slack
         try:  # before ack, so that a refusal (e.g. approved meanwhile) shows in the modal
             request_id, (channel, ts) = read_metadata(view.get("private_metadata"))
             with deps.uow() as uow:
                 rejected = reject(uow, request_id, body["user"]["id"], reason, deps.clock(),
-                                  deps.policy(), (channel, ts))
+                                  policy, (channel, ts))
         except DomainError as error:
             text = already_decided_text(error) if isinstance(error, AlreadyDecided) else error.message
             ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})

@@ -87,14 +87,15 @@ def settings_for(slack: FakeSlack, db_url: str, **changes: object) -> Settings:
 
 
 @contextmanager
-def serving(slack: FakeSlack, db_url: str, **changes: object) -> Iterator[RunningApp]:
+def serving(slack: FakeSlack, db_url: str, *, client_timeout: float = 5.0,
+            **changes: object) -> Iterator[RunningApp]:
     """Build the app as `cancelbot run` does and serve it over HTTP until the block ends."""
     settings = settings_for(slack, db_url, **changes)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     clock = Clock()
-    app = build_app(settings, uow_factory(sessions), client_for(slack), clock=clock,
-                    sales_site=sales_site_for(settings, sessions))
+    app = build_app(settings, uow_factory(sessions), client_for(slack, client_timeout),
+                    clock=clock, sales_site=sales_site_for(settings, sessions))
     server = make_server(app, engine, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

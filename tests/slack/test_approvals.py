@@ -20,6 +20,7 @@ from tests.slack.signed import buttons
 API_NO = "QSP2611230001"
 EXCEL_NO = "ACC000002"
 OUTSIDER = "UOUTSIDER1"
+OTHER_REQUESTER = "UREQUESTER2"
 SECOND_APPROVER = GROUP_APPROVER
 
 
@@ -82,6 +83,27 @@ def test_approver_group_members_are_looked_up_once_within_the_cache_time(running
 
     calls = running_app.fake.calls_to("usergroups.users.list")
     assert [c.params["usergroup"] for c in calls] == [APPROVER_GROUP]
+
+
+def test_while_slack_is_slow_to_name_a_groups_members_another_persons_request_goes_through(
+        fake_slack, db_url):
+    fake_slack.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+    # the client waits far longer than the test takes: the lookup ends when the test says so
+    with serving(fake_slack, db_url, client_timeout=120.0) as app:
+        first = requested(app, API_NO)
+        add_orders(app.uow, cancelled(EXCEL_NO, origin=Origin.EXCEL))
+        members_known = threading.Event()
+        fake_slack.hang_next("usergroups.users.list", until=members_known)
+        press(app, first, APPROVE, GROUP_APPROVER)
+        fake_slack.wait_for(lambda: fake_slack.calls_to("usergroups.users.list"))
+        try:  # the approval is waiting for Slack: another person looks up, requests, writes
+            second, _ = request_through_modal(app, EXCEL_NO, user=OTHER_REQUESTER)
+        finally:
+            members_known.set()
+
+        assert "*Restore request #2* · Awaiting approval" in view_text(second)
+        assert f"*Approved by* <@{GROUP_APPROVER}>" in view_text(decided(app, first))
+        assert job_states(app) == [JobState.QUEUED, JobState.AWAITING_APPROVAL]
 
 
 def test_somebody_who_is_not_an_approver_is_refused_and_nothing_changes(running_app):
