@@ -5,11 +5,11 @@ that hour). The `digests` table holds one row per business day; the try whose in
 day's row succeeds posts, and the others do nothing.
 
 A failed post gives the day back (the row is deleted), so the next try, of another process or
-of this one a few minutes later, posts it. We give it back even after a failure that Slack may
-have acted on (a timeout, a dropped connection), and for the same reason take over a claim
-left unsettled for CLAIM_LEASE (its process died while posting): a missed digest lets windows
-close unnoticed for good, while a digest twice is noise, and a second request for an order is
-refused anyway. So the day may, rarely, get two digests; it does not go without one.
+of this one a few minutes later, posts it; a claim left unsettled for CLAIM_LEASE (its process
+died while posting) is taken over the same way. A failure may come after Slack posted (a 5xx,
+a timeout, a dropped connection), so the digest carries its day in its metadata, and every try
+first looks in the channel for the day's digest (handlers/posting.py): one found is recorded,
+not posted again. So the day gets one digest, and does not go without one.
 """
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from slack_sdk import WebClient
 from domain.digest import DIGEST_SPAN, closing_soon, digest_day
 from domain.ports import UnitOfWork
 from domain.status import StatusContext
+from handlers.posting import find_in_channel, mark, post_once
 from handlers.render.digest import MAX_ORDERS, digest_message
-from handlers.thread_results import SlackCallFailed, call
+from handlers.slack_client import SlackCallFailed, call
 
 DIGEST_EVENT = "cancelbot_digest"  # metadata event_type of a digest message
 # far longer than a post takes (client timeouts and retries included), and short enough for
@@ -81,13 +82,21 @@ def _post(
         # matter.
         return None
     message = digest_message(soon)
-    response = call(
-        "chat.postMessage", client.chat_postMessage, channel=channel, text=message.text,
-        blocks=message.blocks,
-        metadata={"event_type": DIGEST_EVENT,
-                  "event_payload": {"day": day, "orders": soon.total}},
-    )
-    return str(response["channel"]), str(response["ts"])
+    posted_in = channel
+
+    def post() -> str:
+        nonlocal posted_in
+        response = call("chat.postMessage", client.chat_postMessage, channel=channel,
+                        text=message.text, blocks=message.blocks,
+                        metadata=mark(DIGEST_EVENT, day=day, orders=soon.total))
+        posted_in = str(response["channel"])
+        return str(response["ts"])
+
+    # an earlier try may have posted it and lost the answer (its claim was given back)
+    ts = post_once(client, post, lambda: find_in_channel(
+        client, channel, DIGEST_EVENT, lambda payload: payload.get("day") == day),
+        in_doubt=True)
+    return posted_in, ts
 
 
 def _done(uow_factory: Callable[[], UnitOfWork], day: str, owner: str, ctx: StatusContext,

@@ -4,8 +4,9 @@ from __future__ import annotations
 import http.client
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +16,7 @@ from slack_sdk.http_retry import (
     RetryIntervalCalculator,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRIES = 2
@@ -27,6 +29,11 @@ BACKOFF_CAP = timedelta(minutes=15)
 TRANSIENT_API_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+# ...and these may come after Slack did the work: whether it did is unknown
+DOUBTFUL_API_ERRORS = TRANSIENT_API_ERRORS - {"ratelimited"}
+# Calls that Slack performs again when sent again: a message posted twice is two messages.
+# They are never resent blindly; handlers/posting.py looks for the message first.
+NOT_IDEMPOTENT = frozenset({"chat.postMessage", "chat.postEphemeral"})
 
 
 def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
@@ -60,6 +67,23 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         return (wait or 0.0) <= self.max_wait
 
 
+def method_of(request: HttpRequest) -> str:
+    """The Web API method a request calls ("chat.postMessage")."""
+    return urlsplit(request.url).path.rsplit("/", 1)[-1]
+
+
+class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
+    """slack_sdk's 5xx handler, only for calls that are safe to send twice.
+
+    A 500 may come after Slack stored the message (the answer is lost, the post is not), so
+    resending chat.postMessage could post it twice; chat.update or a read can be resent."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+        if method_of(request) in NOT_IDEMPOTENT:
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def make_web_client(
     token: str,
     base_url: str | None = None,
@@ -73,12 +97,13 @@ def make_web_client(
 
     Connection errors are retried only when urllib raised them before the request was sent
     (URLError): a connection dropped after sending may have posted, and is left to the caller.
+    A 429 is retried (Slack did nothing); a 5xx only for calls that are safe to repeat.
     """
     interval = {"interval_calculator": interval_calculator} if interval_calculator else {}
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=retries, error_types=[URLError], **interval),
         BoundedRateLimitRetryHandler(max_retry_count=retries, max_wait=max_rate_limit_wait),
-        ServerErrorRetryHandler(max_retry_count=retries, **interval),
+        IdempotentServerErrorRetryHandler(max_retry_count=retries, **interval),
     ]
     options: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": handlers}
     if base_url:
@@ -93,6 +118,26 @@ class CallFailure:
     error: str
     retry_after: float | None = None  # seconds Slack asked us to wait
     transient: bool = True  # Slack or the network is unwell: other calls would fail too
+    in_doubt: bool = False  # Slack may have done it all the same (a 5xx, no answer)
+
+
+class SlackCallFailed(Exception):
+    """A Slack call that failed for a reason call_failure could read."""
+
+    def __init__(self, failure: CallFailure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+def call(method: str, function: Callable[..., Any], **arguments: Any) -> Any:
+    """A Slack call whose Slack and network failures become SlackCallFailed."""
+    try:
+        return function(**arguments)
+    except Exception as exc:
+        failure = call_failure(exc, method)
+        if failure is None:
+            raise
+        raise SlackCallFailed(failure) from exc
 
 
 def call_failure(exc: Exception, method: str) -> CallFailure | None:
@@ -100,9 +145,11 @@ def call_failure(exc: Exception, method: str) -> CallFailure | None:
     if isinstance(exc, SlackApiError):
         return _api_failure(exc, method)
     if isinstance(exc, TimeoutError):
-        return CallFailure(f"{method}: no answer before the client timeout")
+        return CallFailure(f"{method}: no answer before the client timeout", in_doubt=True)
     if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError)):
-        return CallFailure(f"{method}: connection failed ({type(exc).__name__}: {exc})")
+        # urllib raises URLError only before the request is sent
+        return CallFailure(f"{method}: connection failed ({type(exc).__name__}: {exc})",
+                           in_doubt=not isinstance(exc, URLError))
     return None
 
 
@@ -116,8 +163,10 @@ def _api_failure(exc: SlackApiError, method: str) -> CallFailure:
         shown = f", Retry-After {wait:g}s" if wait is not None else ""
         return CallFailure(f"{method}: rate limited (HTTP 429{shown})", wait)
     if status != 200:  # 5xx after the client's own retries, or a proxy in the way
-        return CallFailure(f"{method}: HTTP {status} {code[:200]}".rstrip())
-    return CallFailure(f"{method}: {code or 'error'}", transient=code in TRANSIENT_API_ERRORS)
+        return CallFailure(f"{method}: HTTP {status} {code[:200]}".rstrip(),
+                           in_doubt=status >= 500)
+    return CallFailure(f"{method}: {code or 'error'}", transient=code in TRANSIENT_API_ERRORS,
+                       in_doubt=code in DOUBTFUL_API_ERRORS)
 
 
 def next_attempt_at(now: datetime, failed_before: int, failure: CallFailure) -> datetime:

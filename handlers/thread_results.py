@@ -3,9 +3,10 @@
 One round: claim the due outbox rows (a lease, so another bot process skips them), group them
 by request, post one reply per finished request, edit the request message to its final
 status, and mark the rows delivered. A failed call delays the rows with a backoff (Slack's
-Retry-After when it gave one); it never drops them. Every attempt after the first may have
-reached Slack (a timeout, a dropped connection, a process that died after posting), so such
-a delivery first looks in the thread for a reply carrying the same outbox ids in its metadata.
+Retry-After when it gave one); it never drops them. A reply carries its outbox ids in its
+metadata. Every attempt after a failure in doubt (a 5xx, a timeout, a dropped connection, a
+process that died after posting) may have reached Slack, so it first looks in the thread for
+a reply carrying the same outbox ids (handlers/posting.py), within a round and across rounds.
 """
 from __future__ import annotations
 
@@ -18,27 +19,18 @@ from slack_sdk import WebClient
 
 from domain.ports import OutboxMessage, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
+from handlers.posting import find_in_thread, mark, post_once
 from handlers.render.request_message import final_request_message
 from handlers.render.results import JobResult, result_reply
-from handlers.slack_client import CallFailure, call_failure, next_attempt_at
+from handlers.slack_client import CallFailure, SlackCallFailed, call, next_attempt_at
 
 RESULT_EVENT = "cancelbot_result"  # metadata event_type of a result reply
 JOB_RESULT = "job_result"  # the outbox kind domain/execution.py writes
 DEFAULT_LIMIT = 50
 DEFAULT_LEASE = timedelta(minutes=5)  # well past a few client timeouts and retries
-REPLIES_PAGE = 200
-REPLIES_MAX_PAGES = 25
 NO_THREAD_AFTER = timedelta(hours=1)
 
 log = logging.getLogger(__name__)
-
-
-class SlackCallFailed(Exception):
-    """A Slack call that failed for a reason call_failure could read."""
-
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(failure.error)
-        self.failure = failure
 
 
 @dataclass(frozen=True)
@@ -140,7 +132,8 @@ def deliver_group(
         release(uow_factory, owner, group.messages)
         return 0, False
     try:
-        ts = (find_posted(client, group) if group.in_doubt else None) or post_reply(client, group)
+        ts = post_once(client, lambda: post_reply(client, group),
+                       lambda: find_posted(client, group), in_doubt=group.in_doubt)
     except SlackCallFailed as exc:
         fail(uow_factory, owner, now, group, exc.failure)
         return 0, exc.failure.transient
@@ -157,43 +150,17 @@ def deliver_group(
     return mark_delivered(uow_factory, owner, now, group, ts), False
 
 
-def call(method: str, function: Callable[..., Any], **arguments: Any) -> Any:
-    """A Slack call whose Slack and network failures become SlackCallFailed."""
-    try:
-        return function(**arguments)
-    except Exception as exc:
-        failure = call_failure(exc, method)
-        if failure is None:
-            raise
-        raise SlackCallFailed(failure) from exc
-
-
 def find_posted(client: WebClient, group: Group) -> str | None:
     """The ts of a reply in the thread already carrying any of the group's outbox ids."""
-    ids, cursor = set(group.ids), None
-    request = group.request
-    for _ in range(REPLIES_MAX_PAGES):
-        page = call("conversations.replies", client.conversations_replies,
-                    channel=request.channel_id, ts=request.message_ts,  # type: ignore[union-attr]
-                    include_all_metadata=True, limit=REPLIES_PAGE,
-                    **({"cursor": cursor} if cursor else {}))
-        for message in page.get("messages") or []:
-            if ids & carried_ids(message):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-    log.warning("thread of request %s too long to search; posting", request.id)  # type: ignore[union-attr]
-    return None
+    ids, request = set(group.ids), group.request
+    channel, ts = request.channel_id or "", request.message_ts or ""  # type: ignore[union-attr]
+    return find_in_thread(client, channel, ts, RESULT_EVENT,
+                          lambda payload: bool(ids & carried_ids(payload)))
 
 
-def carried_ids(message: dict[str, Any]) -> set[int]:
-    """The outbox ids a thread message says it delivers (none for other messages)."""
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != RESULT_EVENT:
-        return set()
-    ids = (metadata.get("event_payload") or {}).get("outbox_ids") or []
-    return {int(i) for i in ids if str(i).isdigit()}
+def carried_ids(payload: dict[str, Any]) -> set[int]:
+    """The outbox ids a result reply's metadata payload says it delivers."""
+    return {int(i) for i in payload.get("outbox_ids") or [] if str(i).isdigit()}
 
 
 def post_reply(client: WebClient, group: Group) -> str:
@@ -204,8 +171,7 @@ def post_reply(client: WebClient, group: Group) -> str:
         "chat.postMessage", client.chat_postMessage,
         channel=request.channel_id, thread_ts=request.message_ts, text=reply.text,
         blocks=reply.blocks,
-        metadata={"event_type": RESULT_EVENT,
-                  "event_payload": {"outbox_ids": group.ids, "request_id": request.id}},
+        metadata=mark(RESULT_EVENT, outbox_ids=group.ids, request_id=request.id),
     )
     return str(response["ts"])
 

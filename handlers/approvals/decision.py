@@ -1,4 +1,7 @@
-"""After a decision: the request message shows it without buttons, and its thread tells it."""
+"""After a decision: the request message shows it without buttons, and its thread tells it.
+
+The decision reply carries the request id in its metadata, so that a post whose answer was
+lost (a 5xx, a timeout) is found in the thread instead of being posted twice."""
 from __future__ import annotations
 
 import logging
@@ -9,9 +12,12 @@ from slack_sdk import WebClient
 from domain.errors import AlreadyDecided
 from domain.workflow import Submitted
 from handlers.actions import request_number
-from handlers.render.mrkdwn import mention
+from handlers.posting import LISTENER_MAX_WAIT_SECONDS, find_in_thread, mark, post_once
+from handlers.render.mrkdwn import Rendered, mention
 from handlers.render.pending_request import decided_request_message, decision_reply
-from handlers.slack_client import call_failure
+from handlers.slack_client import SlackCallFailed, call
+
+DECISION_EVENT = "cancelbot_decision"  # metadata event_type of a decision reply
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +46,32 @@ def show_decision(client: WebClient, decided: Submitted, channel: str | None,
         return
     numbers = [job.packing_no for job in decided.jobs]
     edited = decided_request_message(request, numbers)
-    reply = decision_reply(request, numbers)
-    for method, call in (
-        ("chat.update", lambda: client.chat_update(channel=channel, ts=ts, text=edited.text,
-                                                   blocks=edited.blocks)),
-        ("chat.postMessage", lambda: client.chat_postMessage(
-            channel=channel, thread_ts=ts, text=reply.text, blocks=reply.blocks)),
-    ):
-        try:
-            call()
-        except Exception as exc:
-            if call_failure(exc, method) is None:
-                raise
-            log.warning("decision of request %s not shown (%s): %s", request.id, method, exc)
+    try:  # chat.update is safe to resend: the client retries it by itself
+        call("chat.update", client.chat_update, channel=channel, ts=ts, text=edited.text,
+             blocks=edited.blocks)
+    except SlackCallFailed as exc:
+        log.warning("request %s message not edited: %s", request.id, exc.failure.error)
+    try:
+        post_decision_reply(client, channel, ts, decision_reply(request, numbers), decided)
+    except SlackCallFailed as exc:
+        log.warning("decision of request %s not told in its thread: %s", request.id,
+                    exc.failure.error)
+
+
+def post_decision_reply(client: WebClient, channel: str, ts: str, reply: Rendered,
+                        decided: Submitted) -> str:
+    """Post the decision in the request message's thread once, however Slack answers
+    (handlers/posting.py); its ts."""
+    request_id = decided.request.id
+
+    def post() -> str:
+        return str(call("chat.postMessage", client.chat_postMessage, channel=channel,
+                        thread_ts=ts, text=reply.text, blocks=reply.blocks,
+                        metadata=mark(DECISION_EVENT, request_id=request_id,
+                                      decision=decided.request.decision.value))["ts"])
+
+    def look() -> str | None:
+        return find_in_thread(client, channel, ts, DECISION_EVENT,
+                              lambda payload: payload.get("request_id") == request_id)
+
+    return post_once(client, post, look, max_wait=LISTENER_MAX_WAIT_SECONDS)

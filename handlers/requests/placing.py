@@ -1,5 +1,8 @@
 """After a request is written: post its message for the approvers, or withdraw it if Slack
-refuses, and tell the requester where it is."""
+refuses, and tell the requester where it is.
+
+The request message carries its request id in its metadata, so that a post whose answer was
+lost (a 5xx, a timeout) is found in the channel instead of being posted twice."""
 from __future__ import annotations
 
 import logging
@@ -10,11 +13,14 @@ from slack_sdk import WebClient
 from domain.workflow import Submitted, set_request_message, withdraw
 from handlers.deps import Deps
 from handlers.errors import tell_user
+from handlers.posting import LISTENER_MAX_WAIT_SECONDS, find_in_channel, mark, post_once
 from handlers.render.mrkdwn import Rendered
 from handlers.render.pending_request import pending_request_message
 from handlers.requests.state import ModalState
-from handlers.slack_client import call_failure
+from handlers.slack_client import SlackCallFailed, call, call_failure
 from handlers.webhook import send_to
+
+REQUEST_EVENT = "cancelbot_request"  # metadata event_type of a request message
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +33,29 @@ def place(deps: Deps, client: WebClient, body: dict[str, Any], state: ModalState
     channel = deps.approval_channel or state.channel or ""
     message = pending_request_message(request, [j.packing_no for j in submitted.jobs], warnings)
     try:
-        ts = client.chat_postMessage(channel=channel, text=message.text,
-                                     blocks=message.blocks)["ts"]
-    except Exception as exc:
-        failure = call_failure(exc, "chat.postMessage")
-        if failure is None:
-            raise
-        _withdraw(deps, request.id, channel, failure.error)  # type: ignore[arg-type]
-        tell_user(body, client, not_posted_text(channel, failure.error))
+        ts = post_request_message(client, channel, message, request.id)  # type: ignore[arg-type]
+    except SlackCallFailed as exc:
+        _withdraw(deps, request.id, channel, exc.failure.error)  # type: ignore[arg-type]
+        tell_user(body, client, not_posted_text(channel, exc.failure.error))
         return None
     with deps.uow() as uow:
         set_request_message(uow, request.id, channel, ts)  # type: ignore[arg-type]
     return permalink(client, channel, ts)
+
+
+def post_request_message(client: WebClient, channel: str, message: Rendered,
+                         request_id: int) -> str:
+    """Post the request message once, however Slack answers (handlers/posting.py); its ts."""
+    def post() -> str:
+        return str(call("chat.postMessage", client.chat_postMessage, channel=channel,
+                        text=message.text, blocks=message.blocks,
+                        metadata=mark(REQUEST_EVENT, request_id=request_id))["ts"])
+
+    def look() -> str | None:
+        return find_in_channel(client, channel, REQUEST_EVENT,
+                               lambda payload: payload.get("request_id") == request_id)
+
+    return post_once(client, post, look, max_wait=LISTENER_MAX_WAIT_SECONDS)
 
 
 def _withdraw(deps: Deps, request_id: int, channel: str, error: str) -> None:

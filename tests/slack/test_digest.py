@@ -16,6 +16,7 @@ from domain.digest import closing_soon
 from domain.model import Origin, Recovery
 from handlers.digest import CLAIM_LEASE, DIGEST_EVENT, DigestOutcome, post_digest
 from handlers.render.digest import digest_message
+from store.digests import SqlDigests
 from tests.blockkit_limits import assert_message_fits
 from tests.integration.builders import SEOUL, Database, add_orders, cancelled, ctx
 from tests.slack.conftest import TOKEN, client_for
@@ -175,16 +176,40 @@ def test_a_refused_post_gives_the_day_back_and_the_next_try_posts_it_once(
     assert recorded(uow).claimed_by == "bot-b:202:bb22"
 
 
-def test_a_post_whose_answer_was_lost_is_posted_again_rather_than_missed(
-        uow, impatient_client, fake_slack):
+@pytest.mark.parametrize("lose_answer", [
+    lambda slack: slack.hang_next("chat.postMessage", apply=True),
+    lambda slack: slack.drop_next("chat.postMessage", apply=True),
+    lambda slack: slack.fail_next("chat.postMessage", status=500, apply=True),
+], ids=["answer too late", "connection dropped", "stored then 500"])
+def test_a_digest_whose_answer_was_lost_is_found_in_the_channel_and_not_posted_again(
+        uow, impatient_client, fake_slack, lose_answer):
     add_orders(uow, closing_in("QSP2611120001", timedelta(hours=5)))
-    fake_slack.hang_next("chat.postMessage", apply=True)  # Slack posted; the answer is late
+    lose_answer(fake_slack)  # Slack posted; the bot does not know
 
-    assert post(uow, impatient_client) is DigestOutcome.FAILED
-    assert post(uow, impatient_client, MORNING + LATER) is DigestOutcome.POSTED
+    assert post(uow, impatient_client) is DigestOutcome.POSTED
 
-    # the documented choice: twice is noise, missed is windows closing unnoticed
-    assert len(digests_posted(fake_slack)) == 2
+    [message] = digests_posted(fake_slack)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert recorded(uow).message_ts == message["ts"]
+    assert post(uow, impatient_client, MORNING + LATER, "bot-b:202:bb22") is DigestOutcome.TAKEN
+
+
+def test_a_try_that_died_after_posting_is_taken_over_without_a_second_digest(
+        uow, slack_client, fake_slack, monkeypatch):
+    add_orders(uow, closing_in("QSP2611120001", timedelta(hours=5)))
+
+    def die(*args, **kwargs):
+        raise SystemExit("the process died before it could write the digest down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SqlDigests, "done", die)
+        with pytest.raises(SystemExit):
+            post(uow, slack_client)
+    assert post(uow, slack_client, MORNING + CLAIM_LEASE, "bot-b:202:bb22") is DigestOutcome.POSTED
+
+    [message] = digests_posted(fake_slack)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert recorded(uow).message_ts == message["ts"]
 
 
 def test_a_try_that_died_while_posting_is_taken_over_when_its_claim_runs_out(

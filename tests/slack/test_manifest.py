@@ -48,11 +48,11 @@ def readme_scopes() -> set[str]:
 
 
 def methods_called() -> set[str]:
-    """The WebClient methods bot/ and handlers/ call."""
+    """The WebClient methods bot/ and handlers/ call, directly or handed to a helper."""
     called: set[str] = set()
     for folder in ("bot", "handlers"):
         for path in (ROOT / folder).rglob("*.py"):
-            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", path.read_text()))
+            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\s*[(,]", path.read_text()))
     return called
 
 

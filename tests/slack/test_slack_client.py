@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -11,7 +13,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 
 from handlers.slack_client import (
-    BoundedRateLimitRetryHandler, CallFailure, call_failure, make_web_client, next_attempt_at,
+    BoundedRateLimitRetryHandler, CallFailure, IdempotentServerErrorRetryHandler, call_failure,
+    make_web_client, next_attempt_at,
 )
 from tests.slack.conftest import TOKEN
 
@@ -24,8 +27,9 @@ def test_the_client_uses_the_configured_api_url_and_slack_sdks_retry_handlers():
     assert client.base_url == "http://127.0.0.1:9/api/"
     kinds = [type(h) for h in client.retry_handlers]
     assert kinds == [ConnectionErrorRetryHandler, BoundedRateLimitRetryHandler,
-                     ServerErrorRetryHandler]
+                     IdempotentServerErrorRetryHandler]
     assert isinstance(client.retry_handlers[1], RateLimitErrorRetryHandler)
+    assert isinstance(client.retry_handlers[2], ServerErrorRetryHandler)
     assert make_web_client(TOKEN).base_url == "https://slack.com/api/"
 
 
@@ -53,15 +57,35 @@ def _api_error(status: int, body: dict, headers: dict | None = None) -> SlackApi
 @pytest.mark.parametrize("exc, expected", [
     (_api_error(429, {"ok": False, "error": "ratelimited"}, {"retry-after": "7"}),
      CallFailure("chat.postMessage: rate limited (HTTP 429, Retry-After 7s)", 7.0)),
-    (_api_error(503, {"ok": False}), CallFailure("chat.postMessage: HTTP 503")),
+    (_api_error(503, {"ok": False}), CallFailure("chat.postMessage: HTTP 503", in_doubt=True)),
     (_api_error(200, {"ok": False, "error": "channel_not_found"}),
      CallFailure("chat.postMessage: channel_not_found", transient=False)),
     (_api_error(200, {"ok": False, "error": "internal_error"}),
-     CallFailure("chat.postMessage: internal_error")),
-    (TimeoutError("timed out"), CallFailure("chat.postMessage: no answer before the client timeout")),
+     CallFailure("chat.postMessage: internal_error", in_doubt=True)),
+    (TimeoutError("timed out"),
+     CallFailure("chat.postMessage: no answer before the client timeout", in_doubt=True)),
+    (URLError(ConnectionRefusedError(111, "refused")),
+     CallFailure("chat.postMessage: connection failed (URLError: <urlopen error [Errno 111] "
+                 "refused>)")),
+    (RemoteDisconnected("closed"),
+     CallFailure("chat.postMessage: connection failed (RemoteDisconnected: closed)",
+                 in_doubt=True)),
 ])
 def test_a_failed_call_is_read_as_slack_unwell_or_as_a_problem_of_this_message(exc, expected):
     assert call_failure(exc, "chat.postMessage") == expected
+
+
+@pytest.mark.parametrize("method, retried", [
+    ("chat.postMessage", False), ("chat.postEphemeral", False),
+    ("chat.update", True), ("conversations.replies", True), ("usergroups.users.list", True),
+])
+def test_a_server_error_is_retried_inside_the_call_only_for_calls_safe_to_send_twice(
+        method, retried):
+    handler = make_web_client(TOKEN).retry_handlers[2]
+    request = HttpRequest(method="POST", url=f"https://slack.com/api/{method}", headers={})
+
+    assert handler.can_retry(state=RetryState(), request=request,
+                             response=HttpResponse(status_code=500, headers={})) is retried
 
 
 def test_an_error_that_is_not_slacks_is_not_read_as_a_failed_call():

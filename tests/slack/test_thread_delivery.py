@@ -60,7 +60,7 @@ def test_a_rate_limited_reply_waits_for_retry_after_and_is_posted_once(
         assert u.outbox.pending() == []
 
 
-def test_a_server_error_the_client_retries_by_itself_costs_no_attempt(
+def test_server_errors_within_a_round_are_looked_past_and_cost_no_attempt(
         uow, sessions, slack_client, fake_slack):
     placed = _resync_done(uow, sessions, slack_client)
     fake_slack.fail_next("chat.postMessage", times=2, status=500)
@@ -68,6 +68,8 @@ def test_a_server_error_the_client_retries_by_itself_costs_no_attempt(
     assert deliver_due(uow, slack_client, "bot-1", T0) == 1
 
     assert len(replies(fake_slack, placed)) == 1
+    assert len(_posts_in_thread(fake_slack, placed)) == 3
+    assert len(fake_slack.calls_to("conversations.replies")) == 2  # a look before each resend
     assert outbox_rows(sessions)[0].attempts == 0
 
 
@@ -91,29 +93,44 @@ def test_server_errors_delay_the_reply_keep_the_error_and_it_arrives_later(
     assert outbox_rows(sessions)[0].attempts == 2
 
 
-@pytest.mark.parametrize("lost_answer", ["hang", "drop"])
-def test_a_reply_slack_posted_without_answering_is_not_posted_again(
+@pytest.mark.parametrize("lost_answer", ["hang", "drop", "500"])
+def test_a_reply_slack_posted_without_answering_is_found_in_the_thread_not_posted_again(
         uow, sessions, impatient_client, fake_slack, lost_answer):
     placed = _resync_done(uow, sessions, impatient_client)
     if lost_answer == "hang":  # posted, then the answer comes after the client's timeout
         fake_slack.hang_next("chat.postMessage", apply=True)
-    else:  # posted, then the connection closes without an answer
+    elif lost_answer == "drop":  # posted, then the connection closes without an answer
         fake_slack.drop_next("chat.postMessage", apply=True)
+    else:  # stored, then answered 500: the client must not resend it by itself
+        fake_slack.fail_next("chat.postMessage", status=500, apply=True)
 
-    assert deliver_due(uow, impatient_client, "bot-1", T0) == 0
-    [row] = outbox_rows(sessions)
-    assert row.attempts == 1 and row.last_error.startswith("chat.postMessage: ")
-    assert len(replies(fake_slack, placed)) == 1  # Slack has it, we do not know yet
-
-    assert deliver_due(uow, impatient_client, "bot-1", row.next_attempt_at) == 1
+    assert deliver_due(uow, impatient_client, "bot-1", T0) == 1
 
     [reply] = replies(fake_slack, placed)
     assert len(_posts_in_thread(fake_slack, placed)) == 1
     [look] = fake_slack.calls_to("conversations.replies")
     assert look.params["include_all_metadata"] in ("1", "true")
     [row] = outbox_rows(sessions)
-    assert row.delivered_ts == reply["ts"]
+    assert (row.delivered_ts, row.attempts) == (reply["ts"], 0)
     assert "edited" in fake_slack.message(APPROVALS, placed.ts)
+
+
+def test_a_reply_whose_answer_and_look_both_failed_is_looked_for_again_in_the_next_round(
+        uow, sessions, slack_client, fake_slack):
+    placed = _resync_done(uow, sessions, slack_client)
+    fake_slack.fail_next("chat.postMessage", status=500, apply=True)
+    fake_slack.fail_next("conversations.replies", times=3 * 2, status=503)  # with its retries
+
+    assert deliver_due(uow, slack_client, "bot-1", T0) == 0
+    [row] = outbox_rows(sessions)
+    assert row.attempts == 1 and row.last_error.startswith("conversations.replies: HTTP 503")
+    assert len(replies(fake_slack, placed)) == 1  # Slack has it, we do not know yet
+
+    assert deliver_due(uow, slack_client, "bot-1", row.next_attempt_at) == 1
+
+    [reply] = replies(fake_slack, placed)
+    assert len(_posts_in_thread(fake_slack, placed)) == 1
+    assert outbox_rows(sessions)[0].delivered_ts == reply["ts"]
 
 
 def test_a_deliverer_that_died_after_posting_is_not_followed_by_a_second_post(
