@@ -45,9 +45,9 @@ def post_once(client: WebClient, post: Callable[[], str], look: Callable[[], str
     """The ts of the message post() posts, or of the one look() finds already posted.
 
     look runs before every post that follows a failure in doubt, and before the first post
-    when in_doubt (an earlier try may have posted). Another try follows a failure in doubt or
-    a transient one, after the client's backoff or Retry-After when it is at most max_wait;
-    otherwise, and after the last try, the SlackCallFailed is raised.
+    when in_doubt (an earlier try may have posted). Another try follows a transient failure
+    (in doubt or not) after the client's backoff, or after Slack's Retry-After when that is at
+    most max_wait; otherwise, and after the last try, the SlackCallFailed is raised.
     """
     for attempt in range(attempts):
         try:
@@ -68,7 +68,7 @@ def post_once(client: WebClient, post: Callable[[], str], look: Callable[[], str
 
 
 def _backoff(client: WebClient) -> RetryIntervalCalculator:
-    """The pause the client's own 5xx retries take (none in tests)."""
+    """The pause between the client's own 5xx retries, used between ours too."""
     for handler in client.retry_handlers or []:
         if isinstance(handler, ServerErrorRetryHandler):
             return handler.interval_calculator
