@@ -213,11 +213,12 @@ def _set_recovery(uow: UnitOfWork, order_id: int, recovery: Recovery) -> None:
 def set_request_message(
     uow: UnitOfWork, request_id: int, channel_id: str, message_ts: str
 ) -> Request:
-    """Remember where the request message was posted, so results go to its thread."""
-    request = uow.requests.get(request_id)
-    if request is None:
+    """Remember where the request message was posted, so results go to its thread.
+
+    Only the message is written: an approver may have clicked the message already (it shows in
+    Slack before the bot has its answer), and that decision must stay."""
+    if not uow.requests.set_message(request_id, channel_id, message_ts):
         raise RequestNotFound(request_id)
-    placed = replace(request, channel_id=channel_id, message_ts=message_ts)
-    uow.requests.update(placed)
+    placed = uow.requests.get(request_id)
     uow.commit()
-    return placed
+    return placed  # type: ignore[return-value]

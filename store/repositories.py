@@ -112,6 +112,14 @@ class SqlRequests:
             .execution_options(synchronize_session=False)
         )
 
+    def set_message(self, request_id: int, channel_id: str, message_ts: str) -> bool:
+        result = self.session.execute(
+            update(RequestRow).where(RequestRow.id == request_id)
+            .values(channel_id=channel_id, message_ts=message_ts)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
     def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
         rows = self.session.scalars(
             select(RequestRow).where(

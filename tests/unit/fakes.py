@@ -158,6 +158,14 @@ class FakeRequests(_Repo):
     def update(self, request: Request) -> None:
         self._s.requests[request.id] = request  # type: ignore[index]
 
+    def set_message(self, request_id: int, channel_id: str, message_ts: str) -> bool:
+        stored = self._s.requests.get(request_id)
+        if stored is None:
+            return False
+        self._s.requests[request_id] = replace(stored, channel_id=channel_id,
+                                               message_ts=message_ts)
+        return True
+
     def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
         found = [r for _, r in sorted(self._s.requests.items())
                  if r.decision is Decision.PENDING and r.message_ts is None

@@ -158,3 +158,22 @@ def test_a_decision_on_the_recorded_request_message_goes_through():
     with uow:
         approve(uow, request_id, "U_APPROVER", T_DECIDE, POLICY, ("C0APPROVALS", "1.000001"))
     assert uow.requests.get(request_id).decision is Decision.APPROVED
+
+
+def test_recording_the_request_message_keeps_an_approval_clicked_meanwhile():
+    uow = seeded_uow()
+    request_id = submit(uow, API_NO).request.id
+    read = uow.requests.get
+
+    def read_then_an_approver_clicks(wanted: int):
+        found = read(wanted)
+        uow.requests.get = read  # type: ignore[method-assign]  # once
+        approve_as(uow, request_id)  # the message shows in Slack before the bot records it
+        return found
+
+    uow.requests.get = read_then_an_approver_clicks  # type: ignore[method-assign]
+    set_request_message(uow, request_id, "C0APPROVALS", "1.000001")
+
+    request = uow.requests.get(request_id)
+    assert (request.decision, request.message_ts) == (Decision.APPROVED, "1.000001")
+    assert [j.state for j in uow.jobs.for_request(request_id)] == [JobState.QUEUED]
