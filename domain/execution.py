@@ -74,17 +74,25 @@ def _finish(
         return uow.jobs.get(job_id)  # type: ignore[return-value]
     order = uow.orders.get_by_id(job.order_id)
     outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)  # type: ignore[arg-type]
+    job = record_outcome(uow, job, order, outcome, ctx.now)  # type: ignore[arg-type]
+    uow.commit()
+    return job
+
+
+def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outcome,
+                   now: datetime) -> Job:
+    """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
+    the audit event and the thread message, committed together by the caller."""
     if outcome.succeeded:
         uow.orders.update(outcome.cancelled)  # type: ignore[arg-type]
         if outcome.created and outcome.created.id is None:
             uow.orders.add(replace(outcome.created, created_by_job=job.id))
-        job = job.succeed(outcome.result_packing_no, ctx.now)  # type: ignore[arg-type]
+        job = job.succeed(outcome.result_packing_no, now)  # type: ignore[arg-type]
     else:
-        job = job.fail(outcome.failure, ctx.now)  # type: ignore[arg-type]
+        job = job.fail(outcome.failure, now)  # type: ignore[arg-type]
         uow.orders.update(rules.after_failure(order, outcome.failure))  # type: ignore[arg-type]
     uow.jobs.update(job)
-    _report(uow, job, ctx.now)
-    uow.commit()
+    _report(uow, job, now)
     return job
 
 
