@@ -87,6 +87,7 @@ class OrderServiceStandIn:
 
     def __init__(self, token: str | None = TOKEN) -> None:
         self.token = token
+        self.default_script = Script()  # for packing numbers without a script of their own
         self.state = _State()
         self.changed = threading.Condition()
         self.let_go = threading.Event()  # releases hung calls
@@ -183,7 +184,7 @@ class OrderServiceStandIn:
             if (recovery.action, recovery.packing_no) != (action, packing_no):
                 return 409, {"error": "the key names another recovery"}
             return 200, recovery.as_json()
-        script = self.state.scripts.get(packing_no, Script())
+        script = self.state.scripts.get(packing_no, self.default_script)
         recovery = Recovery(
             id=f"rcv-{next(self._ids)}", action=action, packing_no=packing_no, key=key,
             script=script,

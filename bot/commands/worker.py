@@ -91,7 +91,8 @@ def background(settings: Settings, store: Store, lease: timedelta = LEASE,
     OperationalError or ProgrammingError otherwise).
     """
     owner = worker_owner()
-    worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now, lease=lease)
+    worker = JobWorker(store.uow, store.sales_site, settings, owner, utc_now, lease=lease,
+                       recoveries=store.recoveries)
     worker.reclaim_expired()
     if client is None and settings.slack_bot_token:
         client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
