@@ -9,6 +9,8 @@ from datetime import datetime, tzinfo
 from domain.lookup import JobsOverview, Listing, Lookup
 from domain.model import Action, CancelledBy, Category, Order
 from domain.ports import AuditEvent, Listed
+from domain.remote_recovery import waiting_words
+from domain.requests import JobState
 from domain.status import Phase, Status
 from domain.window import describe_duration, format_local
 
@@ -178,7 +180,8 @@ def render_jobs(overview: JobsOverview, zone: tzinfo) -> str:
     lines = [f"Jobs queued or running: {len(overview.jobs)}"]
     lines += [
         f"  #{job.id} {job.action.value} {job.packing_no} (request #{job.request_id}): "
-        f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}"
+        + (waiting_words(job, zone) if job.state is JobState.WAITING
+           else f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}")
         for job in overview.jobs
     ]
     lines.append(f"Results not yet in their Slack thread: {len(overview.undelivered)}")
