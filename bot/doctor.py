@@ -12,12 +12,13 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.commands.problems import database_unusable, never_connected, reason, unreachable_fix
 from bot.config import Settings
-from domain.errors import SalesSiteUnavailable
+from domain.errors import RecoveryServiceUnavailable, SalesSiteUnavailable
 from handlers.approvers import is_group_id
 from handlers.slack_client import call_failure, header
 from store.db import make_engine
 from store.migrate import current_revision, head_revision
-from store.models import SalesOrderRow
+from store.models import JobRow, SalesOrderRow
+from store.recovery_service_http import HttpRecoveryService
 from store.sales_site_http import HttpSalesSite
 from store.uow import session_factory
 
@@ -182,6 +183,53 @@ def _embedded_sales_orders(settings: Settings) -> list[Finding]:
                      "as not found", "import them with `cancelbot import sales-orders FILE.csv`, "
                      "or set SALES_SITE_API_URL")]
     return [ok("sales site", f"embedded, {count:,} sales orders")]
+
+
+def check_recovery_service(settings: Settings) -> list[Finding]:
+    """Who carries recoveries out: the order service answers (with the token), or cancelbot's
+    own book; and no job waits on a service nobody asks any more."""
+    url = settings.recovery_api_url
+    if not url:
+        found = [ok("recovery service", "cancelbot's own book (CANCELBOT_RECOVERY_API_URL is "
+                    "not set)")]
+        if settings.recovery_api_token:
+            found.append(warn("recovery service", "CANCELBOT_RECOVERY_API_TOKEN is set but "
+                              "CANCELBOT_RECOVERY_API_URL is not, so the token is not used",
+                              "set CANCELBOT_RECOVERY_API_URL to use Smartship's order service"))
+    else:
+        try:
+            HttpRecoveryService(url, settings.recovery_api_token, timeout=5.0).probe()
+            found = [ok("recovery service", f"{url} answers")]
+        except RecoveryServiceUnavailable as exc:
+            found = [fail("recovery service", f"{url}: {exc}",
+                          "check CANCELBOT_RECOVERY_API_URL, CANCELBOT_RECOVERY_API_TOKEN and "
+                          "that the order service is up")]
+    return found + _waiting_jobs(settings)
+
+
+def _waiting_jobs(settings: Settings) -> list[Finding]:
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            waiting = session.scalars(select(JobRow).where(JobRow.state == "waiting")
+                                      .order_by(JobRow.waiting_since)).all()
+    except DBAPIError:
+        return []  # the database finding already says why
+    finally:
+        engine.dispose()
+    if not waiting:
+        return []
+    if not settings.recovery_api_url:
+        return [fail("recovery service", f"{len(waiting)} job(s) wait on the order service, "
+                     "but CANCELBOT_RECOVERY_API_URL is not set, so nobody asks about them",
+                     "set CANCELBOT_RECOVERY_API_URL and its token as when they were sent")]
+    errors = [row for row in waiting if row.service_errors]
+    if not errors:
+        return [ok("recovery service", f"{len(waiting)} job(s) waiting on it")]
+    return [warn("recovery service", f"{len(errors)} of {len(waiting)} waiting job(s) got no "
+                 f"usable answer last time; job {errors[0].id}: {errors[0].last_error}",
+                 "`cancelbot jobs` lists them; they are asked again with backoff and fail "
+                 "after CANCELBOT_RECOVERY_TIMEOUT_HOURS")]
 
 
 def _code(exc: Exception) -> str:

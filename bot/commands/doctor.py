@@ -1,4 +1,5 @@
-"""`cancelbot doctor`: check the configuration, the database, Slack and the sales site."""
+"""`cancelbot doctor`: check the configuration, the database, Slack, the sales site and the
+order service that carries recoveries out."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,8 @@ import yaml
 
 from bot.config import ConfigError, Settings
 from bot.doctor import (
-    Finding, Level, check_database, check_sales_site, check_settings, check_slack, fail, failed,
+    Finding, Level, check_database, check_recovery_service, check_sales_site, check_settings,
+    check_slack, fail, failed,
 )
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
 from handlers.slack_client import make_web_client
@@ -16,7 +18,8 @@ from handlers.slack_client import make_web_client
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor = commands.add_parser(
-        "doctor", help="check the configuration, database, Slack and sales site; say what to fix",
+        "doctor", help="check the configuration, database, Slack, sales site and order service; "
+        "say what to fix",
         description="Exit status 0 when nothing failed (warnings allowed), 1 otherwise.",
     )
     doctor.add_argument("--manifest", type=Path, default=MANIFEST,
@@ -51,7 +54,7 @@ def diagnose(manifest: Path) -> list[Finding]:
     if settings.slack_bot_token:
         client = make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=0)
         findings += check_slack(settings, client, wanted)
-    return findings + check_sales_site(settings)
+    return findings + check_sales_site(settings) + check_recovery_service(settings)
 
 
 def _line(finding: Finding) -> str:
