@@ -7,6 +7,9 @@ from typing import Iterator
 
 import pytest
 
+from bot.commands.worker import background
+from bot.config import Settings
+from bot.wiring import open_store
 from domain.errors import ActiveRequestExists, RequestNotAllowed
 from domain.failures import Failure, FailureCode
 from domain.lookup import look_up
@@ -19,7 +22,8 @@ from tests.integration.job_support import Clock, created_orders, job_rows, queue
 from tests.integration.remote_support import (
     POLL, audit_kinds, database_id, remote_worker, results,
 )
-from tests.order_service import OrderServiceStandIn
+from store.uow import session_factory
+from tests.order_service import TOKEN, OrderServiceStandIn
 
 NEW_NO = "SSP2611280001"
 
@@ -291,3 +295,34 @@ def test_a_waiting_job_holds_its_order_so_no_second_request_is_made(db, service)
         u.jobs.add(Job(job.request_id, job.order_id, job.packing_no, Action.RESYNC,
                        JobState.QUEUED, created_at=NOW))
     assert [r.state for r in job_rows(db.sessions)] == ["waiting"]
+
+
+def test_the_worker_of_cancelbot_run_and_worker_hands_jobs_over_when_the_url_is_set(
+        db_url, service):
+    settings = Settings.from_env({
+        "DATABASE_URL": db_url, "CANCELBOT_RECOVERY_API_URL": service.base_url,
+        "CANCELBOT_RECOVERY_API_TOKEN": TOKEN})
+    store = open_store(settings)
+    try:
+        job, = queued_jobs(store.uow, session_factory(store.engine), restores=1)
+        worker, _ = background(settings, store)
+        worker.run_due()
+    finally:
+        store.close()
+
+    [post] = service.calls("POST")
+    assert (post.body["packing_no"], post.headers["Authorization"]) == (
+        job.packing_no, f"Bearer {TOKEN}")
+
+
+def test_without_the_url_the_worker_runs_jobs_in_cancelbots_book(db_url, service):
+    store = open_store(Settings.from_env({"DATABASE_URL": db_url}))
+    try:
+        job, = queued_jobs(store.uow, session_factory(store.engine), restores=1)
+        worker, _ = background(Settings.from_env({"DATABASE_URL": db_url}), store)
+        worker.run_due()
+        with store.uow() as u:
+            assert u.jobs.get(job.id).state is JobState.SUCCEEDED
+    finally:
+        store.close()
+    assert store.recoveries is None and service.calls() == []
