@@ -66,6 +66,16 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What the service answered to a call (faults aside)."""
+
+    method: str
+    path: str
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Fault:
     status: int | None = None  # answer this status (with body) instead
     body: bytes = b""
@@ -80,6 +90,7 @@ class _State:
     by_key: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
+    answers: list[Answer] = field(default_factory=list)
 
 
 class OrderServiceStandIn:
@@ -132,6 +143,11 @@ class OrderServiceStandIn:
         with self.changed:
             return [c for c in self.state.calls if method is None or c.method == method]
 
+    @property
+    def answers(self) -> list[Answer]:
+        with self.changed:
+            return list(self.state.answers)
+
     def recoveries(self) -> list[Recovery]:
         with self.changed:
             return list(self.state.recoveries.values())
@@ -154,6 +170,7 @@ class OrderServiceStandIn:
             if fault and fault.status is not None:
                 return fault, fault.status, {}
             status, answer = self._answer(method, path, headers, body)
+            self.state.answers.append(Answer(method, path, status, answer))
             return fault, status, answer
 
     def _answer(self, method: str, path: str, headers: dict[str, str],
