@@ -173,3 +173,47 @@ def test_a_recovery_asked_for_by_two_databases_gets_two_keys(tmp_path, service):
     assert len(set(keys)) == 2 and all(k.startswith("cancelbot-job-1-") for k in keys)
     assert len(service.recoveries()) == 2
     assert {c.body["action"] for c in service.calls("POST")} == {Action.RESTORE.value}
+
+
+class GatedService:
+    """The order service, whose answers to GETs wait until the test opens the gate."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.timeout = inner.timeout
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def start(self, ask: RecoveryAsk) -> RemoteRecovery:
+        return self.inner.start(ask)
+
+    def status(self, recovery_id: str) -> RemoteRecovery:
+        self.entered.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        return self.inner.status(recovery_id)
+
+
+def test_a_worker_told_to_stop_mid_poll_finishes_its_look_and_gives_back_the_rest(
+        databases, service):
+    db = databases[0]
+    jobs = queued_jobs(db.uow, db.sessions, restores=2)
+    clock = Clock()
+    stopping = remote_worker(db, service, clock, owner="stopping")
+    stopping.run_due()  # both handed over and posted
+    clock.advance(POLL)
+    gated = stopping.polling.service = GatedService(stopping.polling.service)
+    runner = threading.Thread(target=stopping.run_due)
+    runner.start()
+    assert gated.entered.wait(30)
+
+    assert stopping.stop(timeout=0) is False  # busy with its first look
+    gated.gate.set()
+    runner.join(30)
+
+    assert stopping.stop(timeout=0) is True
+    first, second = job_rows(db.sessions)
+    assert (first.state, second.state) == ("succeeded", "waiting")
+    assert (second.lease_owner, second.lease_expires_at) == ("stopping", None)  # given back
+    other = remote_worker(databases[1], service, clock, owner="other")
+    other.run_due()  # takes it at once, without waiting for a lease to run out
+    assert [r["job_id"] for r in results(db)] == [j.id for j in jobs]
