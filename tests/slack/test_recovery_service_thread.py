@@ -86,7 +86,8 @@ def test_a_resync_done_by_the_order_service_reads_as_one_done_in_cancelbots_book
 
     assert at_service == in_book
     reply, _ = at_service
-    assert reply.startswith("Resynced · new packing number NEW") and "OLD is no longer valid" in reply
+    assert reply.startswith("Resynced · new packing number NEW")
+    assert "OLD is no longer valid" in reply
     with running_app.uow() as uow:
         assert uow.orders.get(AT_SERVICE).superseded_by == "SSP2611280001"
 
