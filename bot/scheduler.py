@@ -6,6 +6,7 @@ runs and each message is posted once.
 """
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -23,6 +24,7 @@ DIGEST_HOUR = 9  # business time
 # tried again every five minutes of the hour: a try that failed gave the day back (see
 # handlers/digest.py), and once a try has settled the day the later ones do nothing
 DIGEST_MINUTES = "*/5"
+SIGNAL_CHECK_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +92,17 @@ def run_until_signalled(
         received.set()
 
     previous = {s: signal.signal(s, on_signal) for s in signals}
+    # `kill -USR1 PID` prints every thread's stack to stderr: what a stuck process is doing
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         if not scheduler.running:
             scheduler.start()
         log.info("worker %s started", worker.owner)
-        received.wait()
+        # Python runs signal handlers on the main thread only, and only while it executes: the
+        # kernel may hand SIGTERM to another thread, and a main thread blocked in a wait without
+        # a timeout would then never run the handler. Waking up now and then makes sure it does.
+        while not received.wait(SIGNAL_CHECK_SECONDS):
+            pass
     finally:
         try:
             if before_stop is not None:
@@ -104,4 +112,5 @@ def run_until_signalled(
             scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        faulthandler.unregister(signal.SIGUSR1)
         log.info("worker %s stopped", worker.owner)

@@ -6,7 +6,6 @@ import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -24,7 +23,13 @@ from domain.workflow import set_request_message
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.integration.builders import Database
 from tests.integration.job_support import queued_jobs
-from tests.integration.test_worker_processes import DEADLINE, ROOT, real_now, wait_until
+from tests.integration.test_worker_processes import (
+    DEADLINE,
+    ROOT,
+    real_now,
+    stop_process,
+    wait_until,
+)
 from tests.slack.conftest import TOKEN, client_for, fake_slack  # noqa: F401 - a fixture
 from tests.slack.signed import SIGNING_SECRET, SlackSender
 
@@ -71,13 +76,7 @@ class Bot:
 
     def stop(self) -> int:
         """SIGTERM, then the exit status; a process that does not stop fails with its output."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(DEADLINE)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"did not stop on SIGTERM:\n{self.output()}") from None
+        return stop_process(self.process, self.log)
 
 
 @pytest.fixture
