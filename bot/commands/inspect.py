@@ -2,17 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy.exc import OperationalError, ProgrammingError
-
-from bot.commands.problems import database_unusable
-from bot.config import ConfigError, Settings
+from bot.commands.context import READING, Command
 from bot.text_views import render_history, render_jobs, render_listing, render_lookup
-from bot.wiring import open_store
-from domain.errors import DomainError
 from domain.filters import FILTER_FORMS, parse_filters
 from domain.lookup import history, jobs_overview, list_orders, look_up
 from domain.ports import UnitOfWork
@@ -40,21 +34,22 @@ def add_now_option(parser: argparse.ArgumentParser) -> None:
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show = commands.add_parser("show", help="the lookup card of one order, as Slack shows it")
     show.add_argument("packing_no", metavar="PACKING_NO")
-    show.set_defaults(run=lambda args: run_view(args, show_view))
+    show.set_defaults(view=show_view)
     listing = commands.add_parser(
         "list", help="cancelled orders with tab and status counts, as Slack lists them",
         description=f"Filters: {FILTER_FORMS}.",
     )
     listing.add_argument("filters", nargs="*", metavar="FILTER")
-    listing.set_defaults(run=lambda args: run_view(args, list_view))
+    listing.set_defaults(view=list_view)
     trail = commands.add_parser("history", help="the audit trail of one order")
     trail.add_argument("packing_no", metavar="PACKING_NO")
-    trail.set_defaults(run=lambda args: run_view(args, history_view))
+    trail.set_defaults(view=history_view)
     jobs = commands.add_parser(
         "jobs", help="jobs queued or running, and results not yet delivered to Slack")
-    jobs.set_defaults(run=lambda args: run_view(args, jobs_view))
+    jobs.set_defaults(view=jobs_view)
     for parser in (show, listing, trail, jobs):
         add_now_option(parser)
+        parser.set_defaults(run=run_view, wording=READING)
 
 
 def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
@@ -79,23 +74,10 @@ def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) 
     return render_history(order, events, ctx.zone)
 
 
-def run_view(args: argparse.Namespace, view: View) -> int:
-    """Open the store, print one view; a refusal or an unreadable database exits with 1."""
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    store = open_store(settings)
-    try:
-        with store.uow() as uow:
-            print(view(uow, settings.status_context(args.now), args))
-        return 0
-    except DomainError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except (OperationalError, ProgrammingError) as exc:
-        print(database_unusable(exc), file=sys.stderr)
-        return 1
-    finally:
-        store.close()
+def run_view(command: Command) -> int:
+    """Print one view; a refusal (unknown order, bad filter) goes to bot/cli.py as DomainError."""
+    args = command.args
+    ctx = command.settings.status_context(args.now)
+    with command.open_store().uow() as uow:
+        print(args.view(uow, ctx, args))
+    return 0
