@@ -1,4 +1,10 @@
-"""`cancelbot show`, `list` and `history`: what the Slack views show, as plain text."""
+"""`cancelbot show`, `list`, `history` and `jobs`: the Slack views, as the console reads them.
+
+Each command renders the very Block Kit message `/cancelled` answers with (handlers/render/)
+through the console's text renderer (bot/console/render.py), so the terminal cannot say
+anything Slack does not. Buttons show as `[Label]`. A terminal has no message size limit: the
+history and the jobs list show every line where Slack counts the ones past its room.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,13 +12,19 @@ from datetime import datetime
 from typing import Callable
 
 from bot.commands.context import READING, Command
-from bot.text_views import render_history, render_jobs, render_listing, render_lookup
+from bot.console.render import plain_text
 from domain.filters import FILTER_FORMS, parse_filters
 from domain.lookup import history, jobs_overview, list_orders, look_up
 from domain.ports import UnitOfWork
 from domain.status import StatusContext
+from handlers.render.history import history_message
+from handlers.render.jobs import jobs_message
+from handlers.render.listing import PAGE_SIZE, listing_message
+from handlers.render.lookup_card import lookup_card
+from handlers.render.mrkdwn import Rendered
 
-View = Callable[[UnitOfWork, StatusContext, argparse.Namespace], str]
+View = Callable[[UnitOfWork, StatusContext, argparse.Namespace], Rendered]
+NO_SIZE_LIMIT = 1 << 40  # characters: as much as the terminal is given
 
 
 def parse_now(text: str) -> datetime:
@@ -52,26 +64,26 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         parser.set_defaults(run=run_view, wording=READING)
 
 
-def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """Work in flight, with the attempts and last errors of undelivered results."""
-    return render_jobs(jobs_overview(uow), ctx.zone)
+    return jobs_message(jobs_overview(uow), ctx.zone, budget=NO_SIZE_LIMIT)
 
 
-def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """The lookup card of args.packing_no."""
-    return render_lookup(look_up(uow, args.packing_no, ctx), ctx.zone)
+    return lookup_card(look_up(uow, args.packing_no, ctx), ctx.zone)
 
 
-def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """A page of cancelled orders for args.filters, with the counts."""
-    query = parse_filters(args.filters, ctx.now, ctx.zone)
-    return render_listing(list_orders(uow, query, ctx), ctx.zone, " ".join(args.filters))
+    query = parse_filters(args.filters, ctx.now, ctx.zone, page_size=PAGE_SIZE)
+    return listing_message(list_orders(uow, query, ctx), ctx.zone)
 
 
-def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """The audit trail of args.packing_no."""
     order, events = history(uow, args.packing_no)
-    return render_history(order, events, ctx.zone)
+    return history_message(order, events, ctx.zone, budget=NO_SIZE_LIMIT)
 
 
 def run_view(command: Command) -> int:
@@ -79,5 +91,6 @@ def run_view(command: Command) -> int:
     args = command.args
     ctx = command.settings.status_context(args.now)
     with command.open_store().uow() as uow:
-        print(args.view(uow, ctx, args))
+        rendered = args.view(uow, ctx, args)
+    print(plain_text(rendered.blocks))
     return 0
