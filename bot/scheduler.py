@@ -1,8 +1,8 @@
 """APScheduler inside each bot process, only as a poller; the database decides who runs what.
 
-The job store is in memory and never shared between processes (DESIGN.md, "Jobs and the
-scheduler"): every process polls, and leases in the jobs and outbox tables make sure each job
-runs and each message is posted once.
+The job store is in memory and never shared between processes (README, "Jobs"): every process
+polls, and leases in the jobs and outbox tables make sure each job runs and each message is
+posted once (docs/rules.md rule 6).
 """
 from __future__ import annotations
 
