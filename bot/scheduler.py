@@ -23,6 +23,9 @@ DIGEST_HOUR = 9  # business time
 # tried again every five minutes of the hour: a try that failed gave the day back (see
 # handlers/digest.py), and once a try has settled the day the later ones do nothing
 DIGEST_MINUTES = "*/5"
+# The kernel hands a signal to any thread of the process, and Python runs its handler on the
+# main thread only when that thread next runs: waiting in slices bounds how late that is.
+SIGNAL_WAIT_SLICE_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,8 @@ def run_until_signalled(
         if not scheduler.running:
             scheduler.start()
         log.info("worker %s started", worker.owner)
-        received.wait()
+        while not received.wait(SIGNAL_WAIT_SLICE_SECONDS):
+            pass
     finally:
         try:
             if before_stop is not None:
