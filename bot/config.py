@@ -58,9 +58,13 @@ class Settings:
     recovery_timeout_hours: float = DEFAULT_RECOVERY_TIMEOUT_HOURS
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from the environment (DESIGN.md's contract names), checked."""
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from the environment (the names README's Configuration lists), checked;
+        defaults give values for the variables the environment leaves empty."""
         env = dict(os.environ if environ is None else environ)
+        for name, value in (defaults or {}).items():
+            env[name] = env.get(name) or value
         try:
             poll = float(env.get("CANCELBOT_POLL_SECONDS") or 5)
         except ValueError:

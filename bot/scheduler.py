@@ -1,8 +1,8 @@
 """APScheduler inside each bot process, only as a poller; the database decides who runs what.
 
-The job store is in memory and never shared between processes (DESIGN.md, "Jobs and the
-scheduler"): every process polls, and leases in the jobs and outbox tables make sure each job
-runs and each message is posted once.
+The job store is in memory and never shared between processes (README, "Jobs"): every process
+polls, and leases in the jobs and outbox tables make sure each job runs and each message is
+posted once (docs/rules.md rule 6).
 """
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ DIGEST_HOUR = 9  # business time
 # tried again every five minutes of the hour: a try that failed gave the day back (see
 # handlers/digest.py), and once a try has settled the day the later ones do nothing
 DIGEST_MINUTES = "*/5"
-SIGNAL_CHECK_SECONDS = 0.5
+# The kernel hands a signal to any thread of the process, and Python runs its handler on the
+# main thread only when that thread next runs: waiting in slices bounds how late that is.
+SIGNAL_WAIT_SLICE_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +100,7 @@ def run_until_signalled(
         if not scheduler.running:
             scheduler.start()
         log.info("worker %s started", worker.owner)
-        # Python runs signal handlers on the main thread only, and only while it executes: the
-        # kernel may hand SIGTERM to another thread, and a main thread blocked in a wait without
-        # a timeout would then never run the handler. Waking up now and then makes sure it does.
-        while not received.wait(SIGNAL_CHECK_SECONDS):
+        while not received.wait(SIGNAL_WAIT_SLICE_SECONDS):
             pass
     finally:
         try:

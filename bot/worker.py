@@ -1,6 +1,6 @@
 """The job worker: claims queued jobs with a lease, runs them, and renews the lease meanwhile.
 
-Exactly-once comes from the database (see DESIGN.md, "Jobs and the scheduler"): a claim leases
+Exactly-once (docs/rules.md rule 6) comes from the database (README, "Jobs"): a claim leases
 jobs to this worker's owner name, the lease is renewed while the worker holds them, and a job is
 finished only by the worker still holding it. A worker that dies stops renewing; its jobs are
 reclaimed once their lease runs out and another worker runs them.

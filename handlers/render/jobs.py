@@ -14,18 +14,19 @@ from handlers.render.mrkdwn import (
 
 ERROR_MAX = 200  # escaped (up to 5 times longer), a line still fits its limit
 NUMBER_MAX = 40
-# the jobs get half the room, the undelivered results (with their errors) the other half
-HALF_BUDGET = MESSAGE_BLOCKS_CHARS_BUDGET // 2
 
 
-def jobs_message(overview: JobsOverview, zone: tzinfo) -> Rendered:
-    """Both lists with their counts; lines past the room are counted instead."""
+def jobs_message(overview: JobsOverview, zone: tzinfo,
+                 budget: int = MESSAGE_BLOCKS_CHARS_BUDGET) -> Rendered:
+    """Both lists with their counts; lines past the room (budget characters) are counted."""
     jobs, undelivered = overview.jobs, overview.undelivered
+    # the jobs get half the room, the undelivered results (with their errors) the other half
+    half = budget // 2
     blocks = line_sections(f"*Jobs queued or running: {len(jobs)}*",
-                           [job_line(job, zone) for job in jobs], HALF_BUDGET,
+                           [job_line(job, zone) for job in jobs], half,
                            "…and {n} more jobs.")
     blocks += line_sections(f"*Results not yet in their Slack thread: {len(undelivered)}*",
-                            [undelivered_line(m, zone) for m in undelivered], HALF_BUDGET,
+                            [undelivered_line(m, zone) for m in undelivered], half,
                             "…and {n} more results.")
     text = (f"Jobs queued or running: {len(jobs)}; "
             f"results not yet in their Slack thread: {len(undelivered)}")

@@ -122,7 +122,7 @@ def test_jobs_lists_a_job_waiting_on_the_order_service_with_its_last_error(
     run = cancelbot("jobs")
 
     assert run.status == 0
-    assert (f"#{waiting_job.id} restore {waiting_job.packing_no} (request "
+    assert (f"#{waiting_job.id} restore `{waiting_job.packing_no}` (request "
             f"#{waiting_job.request_id}): waiting on the order service since 2026-11-26 10:00 "
             "KST (not yet accepted), 1 error in a row, last: the order service answered 503; "
             "next look 2026-11-26 10:00 KST") in run.out

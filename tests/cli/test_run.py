@@ -36,7 +36,7 @@ from tests.slack.signed import SIGNING_SECRET, SlackSender
 APP_TOKEN = "xapp-1-A0CANCELBOT-1-test"
 POLL_SECONDS = "0.2"
 CHANNEL = "C0APPROVALS"
-SHARED = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack/payloads files
+SHARED = ROOT / "tests" / "slack" / "reference"  # Slack's documented messages (README there)
 
 
 SERVING = re.compile(r"serving Slack in HTTP mode at (http://127\.0\.0\.1:\d+)/slack/events")

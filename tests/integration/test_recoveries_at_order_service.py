@@ -7,9 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.commands.worker import background
+from bot.composition import background, open_store
 from bot.config import Settings
-from bot.wiring import open_store
 from domain.errors import ActiveRequestExists, RequestNotAllowed
 from domain.failures import Failure, FailureCode
 from domain.lookup import look_up

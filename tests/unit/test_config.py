@@ -57,3 +57,14 @@ def test_without_a_recovery_url_recoveries_stay_in_cancelbots_book_with_a_day_to
     settings = Settings.from_env({"CANCELBOT_RECOVERY_API_TOKEN": ""})
     assert (settings.recovery_api_url, settings.recovery_api_token) == (None, None)
     assert settings.recovery_timeout_hours == 24
+
+
+def test_defaults_fill_only_the_settings_the_environment_leaves_empty():
+    settings = Settings.from_env(
+        {"CANCELBOT_APPROVERS": "U1", "CANCELBOT_POLL_SECONDS": ""},
+        defaults={"CANCELBOT_APPROVERS": "U0APPROVER", "CANCELBOT_POLL_SECONDS": "1",
+                  "CANCELBOT_APPROVAL_CHANNEL": "C0APPROVALS"},
+    )
+    assert settings.approvers == {"U1"}
+    assert settings.poll_seconds == 1.0
+    assert settings.approval_channel == "C0APPROVALS"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.text_views import render_jobs
+from bot.console.render import plain_text
 from domain.failures import Failure, FailureCode
 from domain.lookup import JobsOverview
 from domain.model import Action
@@ -85,7 +85,7 @@ def test_a_waiting_job_not_yet_accepted_says_so_on_the_command_line():
     fresh = Job(4, 5, "ACC000001", Action.RESTORE, JobState.WAITING, attempts=1, id=6,
                 waiting_since=NOW, next_poll_at=NOW)
 
-    text = render_jobs(JobsOverview([fresh], []), SEOUL)
+    text = plain_text(jobs_message(JobsOverview([fresh], []), SEOUL).blocks)
 
-    assert ("  #6 restore ACC000001 (request #4): waiting on the order service since "
+    assert ("• #6 restore `ACC000001` (request #4): waiting on the order service since "
             "2026-11-26 10:00 KST (not yet accepted); next look 2026-11-26 10:00 KST") in text
