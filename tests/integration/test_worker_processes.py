@@ -233,17 +233,3 @@ if POSTGRES_URL:  # several instances need PostgreSQL; the README says SQLite is
         finished = count(db.sessions, AuditRow, AuditRow.kind.in_(("succeeded", "failed")))
         assert finished == 1000
 
-
-@pytest.mark.slow
-def test_sigusr1_prints_what_every_thread_of_a_worker_is_doing_and_it_keeps_working(
-        db, workers, sales_site):
-    queue(db, resyncs=1)
-    worker = workers(sales_site.url)
-    assert sales_site.received.wait(DEADLINE), worker.log.read_text()
-
-    worker.process.send_signal(signal.SIGUSR1)
-    # the poll waiting on the sales site, as a frame of the stacks written to the log
-    wait_until(lambda: worker.says(" in run_due\n"), "the stacks in the log")
-    sales_site.release.set()
-    wait_until(lambda: unfinished(db) == 0, "the job to finish after the dump")
-    assert worker.stop() == 0
