@@ -8,10 +8,11 @@ from typing import Callable
 from domain import rules
 from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Category, Order, Recovery, SalesOrder
-from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
+from domain.job_result import JobResult
+from domain.model import Action, Order, Recovery, SalesOrder
+from domain.ports import AuditEvent, SalesSite, UnitOfWork
 from domain.requests import SYSTEM_ACTOR, Job, JobState
-from domain.status import Phase, Status, StatusContext
+from domain.status import StatusContext
 
 MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again
 
@@ -104,16 +105,7 @@ def _apply(
     return rules.resync(order, sales_order, new_no, ctx.zone)
 
 
-def result_status(job: Job) -> Status:
-    """The final status label a thread result starts with: Resynced, Failed to Resync,
-    Recovered or Failed to Recover (also when the order has since moved to another tab)."""
-    phase = Phase.DONE if job.state is JobState.SUCCEEDED else Phase.FAILED
-    category = Category.API if job.action is Action.RESYNC else Category.EXCEL
-    return Status.of(category, phase)
-
-
 def _report(uow: UnitOfWork, job: Job, now: datetime) -> None:
-    status = result_status(job)
     failure = job.failure
     detail = failure.describe() if failure else f"packing number {job.result_packing_no}"
     uow.audit.record(
@@ -125,21 +117,7 @@ def _report(uow: UnitOfWork, job: Job, now: datetime) -> None:
             AuditEvent(now, SYSTEM_ACTOR, "created", job.result_packing_no,
                        job.request_id, job.id, f"resynced from {job.packing_no}")
         )
-    uow.outbox.add(OutboxMessage(
-        request_id=job.request_id,
-        kind="job_result",
-        payload={
-            "job_id": job.id,
-            "action": job.action.value,
-            "status": status.label,
-            "packing_no": job.packing_no,
-            "result_packing_no": job.result_packing_no,
-            "failure_code": failure.code.value if failure else None,
-            "reason": failure.describe() if failure else None,
-            "retryable": failure.retryable if failure else None,
-        },
-        created_at=now,
-    ))
+    uow.outbox.add(JobResult.of(job).message(job.request_id, now))
 
 
 def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:

@@ -11,6 +11,20 @@ from domain.errors import InvalidPackingNumber
 PACKING_NO_RE = re.compile(r"^[A-Z0-9]{3,32}$")
 
 
+class Stored:
+    """An entity the store numbers when it is added: id is None only before that."""
+
+    id: int | None
+
+    @property
+    def stored_id(self) -> int:
+        """The id of an entity read from or added to the store; ValueError for one never
+        added (a bug: the caller took it for stored)."""
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__} has no id: it was never stored")
+        return self.id
+
+
 def normalize_packing_no(text: str) -> str:
     """Trim, drop inner spaces and upper-case a packing number, or raise InvalidPackingNumber."""
     cleaned = re.sub(r"\s+", "", text or "").upper()
@@ -127,7 +141,7 @@ class SalesOrderStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Order:
+class Order(Stored):
     """An order in Smartship's order book; a cancelled delivery is an order with a cancellation."""
 
     packing_no: str

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.model import Category, Order, SalesOrder
+from domain.model import Category, Order, SalesOrder, Stored
 from domain.requests import Job, JobState, Request
 from domain.status import Status, StatusContext
 
@@ -94,7 +94,7 @@ class AuditEvent:
 
 
 @dataclass(frozen=True)
-class OutboxMessage:
+class OutboxMessage(Stored):
     """A message to post into a request's thread, written with the change it reports."""
 
     request_id: int

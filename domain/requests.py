@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain.errors import IllegalTransition
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Recovery
+from domain.model import Action, Recovery, Stored
 
 SYSTEM_ACTOR = "cancelbot"  # the bot itself, as the audit trail names it
 
@@ -57,7 +57,7 @@ def check_transition(current: JobState, target: JobState) -> None:
 
 
 @dataclass(frozen=True)
-class Request:
+class Request(Stored):
     """Somebody asked for a resync or restore of one or more orders; somebody else decides."""
 
     action: Action
@@ -80,7 +80,7 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Job:
+class Job(Stored):
     """The work a request asks for on one order."""
 
     request_id: int

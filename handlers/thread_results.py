@@ -17,15 +17,15 @@ from typing import Any, Callable
 
 from slack_sdk import WebClient
 
+from domain.job_result import JOB_RESULT, JobResult
 from domain.ports import OutboxMessage, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
 from handlers.posting import find_in_thread, mark, post_once
 from handlers.render.request_message import final_request_message
-from handlers.render.results import JobResult, result_reply
+from handlers.render.results import result_reply
 from handlers.slack_client import CallFailure, SlackCallFailed, call, next_attempt_at
 
 RESULT_EVENT = "cancelbot_result"  # metadata event_type of a result reply
-JOB_RESULT = "job_result"  # the outbox kind domain/execution.py writes
 DEFAULT_LIMIT = 50
 DEFAULT_LEASE = timedelta(minutes=5)  # well past a few client timeouts and retries
 NO_THREAD_AFTER = timedelta(hours=1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.job_result import JobResult
 from domain.requests import Request
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
@@ -16,7 +17,7 @@ from handlers.render.mrkdwn import (
     slack_date,
     truncate,
 )
-from handlers.render.results import JobResult, status_counts
+from handlers.render.results import status_counts
 
 NOTE_MAX = 500
 

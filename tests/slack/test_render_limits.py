@@ -5,10 +5,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from domain.job_result import JobResult
 from domain.model import Action
 from domain.requests import Decision, Request
 from handlers.render.request_message import final_request_message
-from handlers.render.results import JobResult, result_reply
+from handlers.render.results import result_reply
 from tests.blockkit_limits import assert_message_fits, message_problems, view_problems
 
 AT = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
