@@ -240,13 +240,23 @@ class PackingNumbers(Protocol):
 
 
 class UnitOfWork(Protocol):
-    orders: Orders
-    requests: Requests
-    jobs: Jobs
-    audit: Audit
-    outbox: Outbox
-    packing_numbers: PackingNumbers
-    digests: Digests
+    """One transaction and the repositories on it. The repositories are read-only members, so
+    that an implementation may hold its own (more specific) repository types."""
+
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def requests(self) -> Requests: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def packing_numbers(self) -> PackingNumbers: ...
+    @property
+    def digests(self) -> Digests: ...
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...
