@@ -26,7 +26,10 @@ class Closing:
 
     @property
     def action(self) -> Action:
-        return self.status.category.action  # type: ignore[return-value]
+        action = self.status.category.action
+        if action is None:  # the digest lists resync and restore statuses only
+            raise ValueError(f"{self.status.label} has no action")
+        return action
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def span_end(now: datetime, within: timedelta, zone: tzinfo) -> datetime:
 
 
 def _window(order: Order, ctx: StatusContext) -> WindowView:
-    return window.window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+    return window.window_view(order.when_cancelled, ctx.now, ctx.zone)
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:

@@ -23,16 +23,23 @@ def start(uow: UnitOfWork, job_id: int, owner: str | None = None) -> tuple[Job, 
         job = uow.jobs.lock_running(job_id, owner)
         if job is None:
             return None
-        return job, uow.orders.get_by_id(job.order_id)  # type: ignore[return-value]
+        return job, _order_of(uow, job)
     job = uow.jobs.get(job_id)
     if job is None or job.state.final or job.state is JobState.AWAITING_APPROVAL:
         return None  # unknown, finished (running twice is a no-op), or not approved yet
     if job.state is JobState.QUEUED:
         job = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
         uow.jobs.update(job)
-    order = uow.orders.get_by_id(job.order_id)
+    order = _order_of(uow, job)
     uow.commit()
-    return job, order  # type: ignore[return-value]
+    return job, order
+
+
+def _order_of(uow: UnitOfWork, job: Job) -> Order:
+    order = uow.orders.get_by_id(job.order_id)
+    if order is None:  # the jobs table's foreign key keeps every job's order
+        raise ValueError(f"job {job.id}: order {job.order_id} does not exist")
+    return order
 
 
 def read_sales_order(
@@ -68,21 +75,21 @@ def run_job(
 def _finish(
     uow: UnitOfWork, job_id: int, owner: str | None, sales_order: SalesOrder | None,
     failure: Failure | None, ctx: StatusContext,
-) -> Job:
+) -> Job | None:
     # locked first, so that of two finishers the second waits and then finds nothing to do
     job = uow.jobs.lock_running(job_id, owner)
     if job is None:  # finished by another run meanwhile, or reclaimed from this worker
-        return uow.jobs.get(job_id)  # type: ignore[return-value]
-    order = uow.orders.get_by_id(job.order_id)
-    outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)  # type: ignore[arg-type]
-    if outcome.succeeded:
-        uow.orders.update(outcome.cancelled)  # type: ignore[arg-type]
+        return uow.jobs.get(job_id)
+    order = _order_of(uow, job)
+    outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)
+    if outcome.failure is None:
+        uow.orders.update(outcome.done)
         if outcome.created and outcome.created.id is None:
             uow.orders.add(replace(outcome.created, created_by_job=job.id))
-        job = job.succeed(outcome.result_packing_no, ctx.now)  # type: ignore[arg-type]
+        job = job.succeed(outcome.result_packing_no, ctx.now)
     else:
-        job = job.fail(outcome.failure, ctx.now)  # type: ignore[arg-type]
-        uow.orders.update(rules.after_failure(order, outcome.failure))  # type: ignore[arg-type]
+        job = job.fail(outcome.failure, ctx.now)
+        uow.orders.update(rules.after_failure(order, outcome.failure))
     uow.jobs.update(job)
     _report(uow, job, ctx.now)
     uow.commit()
@@ -94,7 +101,7 @@ def _apply(
 ) -> rules.Outcome:
     if job.action is Action.RESTORE:
         return rules.restore(order, uow.orders.live_duplicates(order))
-    made = uow.orders.created_by_job(job.id)  # type: ignore[arg-type]
+    made = uow.orders.created_by_job(job.stored_id)
     if made is not None:  # this job already resynced the order: never a second number
         done = replace(order, superseded_by=made.packing_no, recovery=Recovery.DONE)
         return rules.Outcome(cancelled=done, created=made)
@@ -138,10 +145,9 @@ def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:
 def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
     """A job that stopped its worker MAX_ATTEMPTS times fails as a server error, so that it
     cannot keep taking workers down; a new request stays allowed."""
-    failed = job.fail(Failure(
-        FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing"
-    ), now)
+    failure = Failure(
+        FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing")
+    failed = job.fail(failure, now)
     uow.jobs.update(failed)
-    order = uow.orders.get_by_id(job.order_id)
-    uow.orders.update(rules.after_failure(order, failed.failure))  # type: ignore[arg-type]
+    uow.orders.update(rules.after_failure(_order_of(uow, job), failure))
     _report(uow, failed, now)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from dateutil import parser as date_parser
 from dateutil import tz
@@ -36,14 +36,14 @@ def parse_filters(
     """Read filter words into a ListQuery; BadFilter names the word and the accepted forms."""
     if isinstance(words, str):
         words = words.split()
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # ListQuery's fields, of their several types
     given: dict[str, str] = {}
     for word in words:
         field, value = read_word(word, now, zone)
         if field in given:
             raise BadFilter(word, _repeated(word, given[field], field))
         values[field], given[field] = value, word
-    query = ListQuery(page_size=page_size, **values)  # type: ignore[arg-type]
+    query = ListQuery(page_size=page_size, **values)
     _check_consistent(query, given)
     return query
 

@@ -168,9 +168,24 @@ class Order(Stored):
 
     @property
     def category(self) -> Category | None:
-        if not self.is_cancelled_delivery:
+        if self.cancelled_at is None or self.cancelled_by is None:  # not a cancelled delivery
             return None
-        return category_of(self.origin, self.cancelled_by)  # type: ignore[arg-type]
+        return category_of(self.origin, self.cancelled_by)
+
+    @property
+    def when_cancelled(self) -> datetime:
+        """cancelled_at of a cancelled delivery; ValueError for any other order (a bug)."""
+        if self.cancelled_at is None:
+            raise ValueError(f"{self.packing_no} is not a cancelled delivery")
+        return self.cancelled_at
+
+    @property
+    def tab(self) -> Category:
+        """The category of a cancelled delivery; ValueError for any other order (a bug)."""
+        category = self.category
+        if category is None:
+            raise ValueError(f"{self.packing_no} is not a cancelled delivery")
+        return category
 
     def restart_processing(self) -> "Order":
         """The order back in Order Management at its first stage (rule 4)."""

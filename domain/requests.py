@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from domain.errors import IllegalTransition
 from domain.failures import Failure, FailureCode
@@ -98,10 +99,10 @@ class Job(Stored):
     finished_at: datetime | None = None
     id: int | None = None
 
-    def moved(self, target: JobState, **changes: object) -> "Job":
+    def moved(self, target: JobState, **changes: Any) -> "Job":
         """The job in state target, checked against the state machine."""
         check_transition(self.state, target)
-        return replace(self, state=target, **changes)  # type: ignore[arg-type]
+        return replace(self, state=target, **changes)
 
     def succeed(self, result_packing_no: str, at: datetime) -> "Job":
         return self.moved(JobState.SUCCEEDED, result_packing_no=result_packing_no, finished_at=at)

@@ -101,8 +101,10 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
             return None
 
     functools.update_wrapper(run, listener)
-    del run.__wrapped__  # type: ignore[attr-defined]  # Bolt must read the signature below
-    run.__signature__ = signature  # type: ignore[attr-defined]
+    # mypy knows neither attribute on a function: update_wrapper sets __wrapped__, and
+    # inspect.signature (which Bolt calls) reads __signature__ when __wrapped__ is gone
+    del run.__wrapped__  # type: ignore[attr-defined]  # set by update_wrapper just above
+    run.__signature__ = signature  # type: ignore[attr-defined]  # read by inspect.signature
     return run
 
 

@@ -17,6 +17,8 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRIES = 2
@@ -60,7 +62,8 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         wait = retry_after_seconds(response.headers if response else None)
@@ -78,7 +81,8 @@ class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
     A 500 may come after Slack stored the message (the answer is lost, the post is not), so
     resending chat.postMessage could post it twice; chat.update or a read can be resent."""
 
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         if method_of(request) in NOT_IDEMPOTENT:
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
