@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain import window
 from domain.model import Action, Order
@@ -77,7 +77,7 @@ def closing_soon(
 
 def span_end(now: datetime, within: timedelta, zone: tzinfo) -> datetime:
     """now + within of elapsed time (not of wall clock), in the business time zone."""
-    return (now.astimezone(timezone.utc) + within).astimezone(zone)
+    return (now.astimezone(UTC) + within).astimezone(zone)
 
 
 def _window(order: Order, ctx: StatusContext) -> WindowView:

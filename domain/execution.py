@@ -1,9 +1,9 @@
 """Running one approved job: read the sales site, apply the rule, write the result once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
 
 from domain import rules
 from domain.errors import SalesSiteUnavailable

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from domain.errors import OrderNotFound
 from domain.model import Order, OrderState, normalize_packing_no
 from domain.ports import (
-    AuditEvent, Counts, ListQuery, OutboxMessage, Page, UnitOfWork, total_from_counts,
+    AuditEvent,
+    Counts,
+    ListQuery,
+    OutboxMessage,
+    Page,
+    UnitOfWork,
+    total_from_counts,
 )
 from domain.requests import Job, JobState
 from domain.rules import RequestCheck, check_request

@@ -125,7 +125,7 @@ class SalesOrder:
 
     sales_site: str
     sales_order_no: str
-    status: "SalesOrderStatus"
+    status: SalesOrderStatus
     payment_at: datetime | None = None
     recipient: str = ""
     items: str = ""
@@ -187,6 +187,6 @@ class Order(Stored):
             raise ValueError(f"{self.packing_no} is not a cancelled delivery")
         return category
 
-    def restart_processing(self) -> "Order":
+    def restart_processing(self) -> Order:
         """The order back in Order Management at its first stage (rule 4)."""
         return replace(self, state=OrderState.ACTIVE, stage=Stage.CONFIRMATION)

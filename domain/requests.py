@@ -73,7 +73,7 @@ class Request(Stored):
     message_ts: str | None = None
     id: int | None = None
 
-    def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> "Request":
+    def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> Request:
         """The request with its decision; deciding twice raises IllegalTransition."""
         if self.decision is not Decision.PENDING or decision is Decision.PENDING:
             raise IllegalTransition("request", self.decision.value, decision.value)
@@ -99,15 +99,15 @@ class Job(Stored):
     finished_at: datetime | None = None
     id: int | None = None
 
-    def moved(self, target: JobState, **changes: Any) -> "Job":
+    def moved(self, target: JobState, **changes: Any) -> Job:
         """The job in state target, checked against the state machine."""
         check_transition(self.state, target)
         return replace(self, state=target, **changes)
 
-    def succeed(self, result_packing_no: str, at: datetime) -> "Job":
+    def succeed(self, result_packing_no: str, at: datetime) -> Job:
         return self.moved(JobState.SUCCEEDED, result_packing_no=result_packing_no, finished_at=at)
 
-    def fail(self, failure: Failure, at: datetime) -> "Job":
+    def fail(self, failure: Failure, at: datetime) -> Job:
         return self.moved(
             JobState.FAILED,
             failure_code=failure.code,

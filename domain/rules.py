@@ -7,7 +7,13 @@ from datetime import datetime, tzinfo
 from domain import window
 from domain.failures import Failure, FailureCode
 from domain.model import (
-    Action, CancelledBy, Category, Order, Recovery, SalesOrder, SalesOrderStatus,
+    Action,
+    CancelledBy,
+    Category,
+    Order,
+    Recovery,
+    SalesOrder,
+    SalesOrderStatus,
 )
 from domain.status import Phase, StatusContext, status_of
 

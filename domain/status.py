@@ -52,12 +52,12 @@ class Status(str, enum.Enum):
         return self.phase in (Phase.AVAILABLE, Phase.FAILED)
 
     @classmethod
-    def of(cls, category: Category, phase: Phase) -> "Status":
+    def of(cls, category: Category, phase: Phase) -> Status:
         """The status of a category in a phase."""
         return _BY_CATEGORY_PHASE[(category, phase)]
 
     @classmethod
-    def parse(cls, text: str) -> "Status":
+    def parse(cls, text: str) -> Status:
         """Read a status from its key or label, forgiving case, spaces, dashes and underscores."""
         key = "".join(ch for ch in text.lower() if ch.isalnum())
         for status in cls:

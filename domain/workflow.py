@@ -1,9 +1,9 @@
 """Request, approve and reject: the two-person workflow around resync and restore."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable
 
 from domain.errors import (
     AlreadyDecided,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import http.client
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -177,4 +178,5 @@ def next_attempt_at(now: datetime, failed_before: int, failure: CallFailure) -> 
     """When to call again: Retry-After when Slack gave one, else exponential backoff, capped."""
     if failure.retry_after is not None:
         return now + timedelta(seconds=failure.retry_after)
-    return now + min(BACKOFF_BASE * (2 ** min(failed_before, 20)), BACKOFF_CAP)
+    factor: int = 2 ** min(failed_before, 20)  # failed_before counts attempts: never negative
+    return now + min(BACKOFF_BASE * factor, BACKOFF_CAP)

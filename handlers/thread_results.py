@@ -11,9 +11,10 @@ a reply carrying the same outbox ids (handlers/posting.py), within a round and a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk import WebClient
 

@@ -76,7 +76,8 @@ def not_posted_text(channel: str, error: str) -> str:
 def permalink(client: WebClient, channel: str, ts: str) -> str:
     """The request message's link, or a mention of its channel when Slack gives none."""
     try:
-        return f"<{client.chat_getPermalink(channel=channel, message_ts=ts)['permalink']}|request message>"
+        link = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        return f"<{link}|request message>"
     except Exception as exc:
         if call_failure(exc, "chat.getPermalink") is None:
             raise

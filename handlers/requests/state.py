@@ -33,7 +33,7 @@ class ModalState:
         return text
 
     @classmethod
-    def load(cls, text: object) -> "ModalState":
+    def load(cls, text: object) -> ModalState:
         """Read what dump wrote; UnreadableValue (told to the user) for anything else."""
         if not isinstance(text, str):
             raise UnreadableValue(UNREADABLE_FORM)
@@ -54,7 +54,7 @@ class ModalState:
                    ephemeral=ephemeral, packing_no=packing_no, query=query)
 
     @classmethod
-    def of_click(cls, body: dict[str, Any], action: Action, **target: str) -> "ModalState":
+    def of_click(cls, body: dict[str, Any], action: Action, **target: str) -> ModalState:
         """The state of a button click's payload, for the order or page in target."""
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
