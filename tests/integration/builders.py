@@ -4,8 +4,8 @@ Every test uses the fixed NOW below, never the real clock.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -3,8 +3,8 @@ the job-claim, worker and worker-process tests."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,13 @@ from domain.workflow import ApprovalPolicy, approve, submit_request
 from store.models import JobRow, OrderRow, OutboxRow
 from store.uow import SqlUnitOfWork
 from tests.integration.builders import (
-    CANCELLED_AT, NOW, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    CANCELLED_AT,
+    NOW,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))

@@ -13,7 +13,13 @@ from store.models import AuditRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, SEOUL, Database
 from tests.integration.job_support import (
-    Clock, GatedSalesSite, count, created_orders, job_rows, outbox_job_ids, queued_jobs,
+    Clock,
+    GatedSalesSite,
+    count,
+    created_orders,
+    job_rows,
+    outbox_job_ids,
+    queued_jobs,
 )
 
 LEASE = timedelta(seconds=60)
