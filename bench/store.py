@@ -25,6 +25,7 @@ from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -124,7 +125,7 @@ def list_calls(sessions: Callable[[], Session], ctx: StatusContext, rng: random.
                shapes: dict[str, QueryMaker], pages: tuple[int, ...], rounds: int) -> list[Named]:
     """rounds x shapes x pages list_orders calls, named by shape (and page when several)."""
     return [(f"{name}, page {page}" if len(pages) > 1 else name,
-             in_uow(sessions, lambda u, q=query: list_orders(u, q, ctx)))  # type: ignore[misc]
+             in_uow(sessions, _listing(query, ctx)))
             for _ in range(rounds) for name, make in shapes.items() for page in pages
             for query in [replace(make(rng, ctx.now), page=page)]]
 
@@ -134,6 +135,10 @@ def run_shuffled(calls: list[Named], samples: dict[str, list[float]], rng: rando
         samples.setdefault(name, [])
     for name, call in rng.sample(calls, len(calls)):
         timed(samples[name], call)
+
+
+def _listing(query: ListQuery, ctx: StatusContext) -> Callable[[SqlUnitOfWork], object]:
+    return lambda u: list_orders(u, query, ctx)
 
 
 def _looking_up(packing_no: str, ctx: StatusContext) -> Callable[[SqlUnitOfWork], object]:
@@ -161,7 +166,7 @@ def explain(engine: Engine) -> None:
     """Print the plan of every statement one list_orders call of each shape runs."""
     sessions = session_factory(engine)
     ctx = StatusContext(datetime.now(UTC), business_tz(), frozenset())
-    captured: list[tuple[str, object]] = []
+    captured: list[tuple[str, Any]] = []
     listener = lambda conn, cur, stmt, params, c, many: captured.append((stmt, params))  # noqa
     event.listen(engine, "before_cursor_execute", listener)
     rng = random.Random(1)
@@ -174,7 +179,7 @@ def explain(engine: Engine) -> None:
         for stmt, params in captured:
             if stmt.lstrip().upper().startswith("SELECT"):
                 print("\n" + stmt)
-                plan = conn.exec_driver_sql(prefix + stmt, params).all()  # type: ignore[arg-type]
+                plan = conn.exec_driver_sql(prefix + stmt, params).all()
                 print("\n".join("  " + " ".join(str(c) for c in r) for r in plan))
 
 

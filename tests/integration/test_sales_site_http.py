@@ -235,7 +235,7 @@ def _approved_job(uow, packing_no: str) -> int:
         submitted = submit_request(u, [packing_no], Action.RESYNC, "UREQUESTER", "", ctx())
     with uow() as u:
         approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
-    return submitted.jobs[0].id  # type: ignore[return-value]
+    return submitted.jobs[0].stored_id
 
 
 def _result(uow, job_id: int) -> dict:

@@ -162,7 +162,9 @@ class Recorder:
 
 def scheduled(deliver=None, digest=None, poll=2.5):
     """The scheduler's jobs by id (started paused, so that job defaults are applied)."""
-    scheduler = build_scheduler(Recorder(), deliver, digest, Settings("unused", poll_seconds=poll))  # type: ignore[arg-type]
+    settings = Settings("unused", poll_seconds=poll)
+    # a Recorder stands in for the JobWorker: the scheduler only calls it
+    scheduler = build_scheduler(Recorder(), deliver, digest, settings)  # type: ignore[arg-type]
     scheduler.start(paused=True)
     try:
         return {job.id: job for job in scheduler.get_jobs()}
