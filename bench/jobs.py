@@ -32,16 +32,15 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import data  # noqa: E402
 from bench._path import ROOT  # noqa: E402
+from bot.composition import job_worker, open_store  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.worker import BATCH, LEASE, JobWorker  # noqa: E402
+from bot.worker import BATCH, LEASE  # noqa: E402
 from domain.model import Action, CancelledBy, Order, OrderState, Origin, Recovery  # noqa: E402
 from domain.requests import Decision, Job, JobState, Request  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.mapping import job_values, order_values, request_values  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import JobRow, OrderRow, OutboxRow, RequestRow  # noqa: E402
-from store.repositories import EmbeddedSalesSite  # noqa: E402
-from store.uow import session_factory, uow_factory  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/jobs.py -->", "<!-- /bench/jobs.py -->"
@@ -88,10 +87,10 @@ def queue_restores(url: str, n: int, now: datetime) -> None:
 
 def work(url: str, owner: str, now: datetime, ready, go, results) -> None:
     """One worker process: connect, wait for the start, run the queue dry, report."""
-    engine = make_engine(url)
-    sessions = session_factory(engine)
-    worker = JobWorker(uow_factory(sessions), EmbeddedSalesSite(sessions), Settings(url), owner,
-                       lambda: now)
+    settings = Settings(url)
+    store = open_store(settings)
+    engine = store.engine
+    worker = job_worker(settings, store, owner, clock=lambda: now)
     worker.reclaim_expired()  # connects, and warms up the code paths before the clock starts
     sql = {"statements": 0, "seconds": 0.0, "since": 0.0}
 
@@ -108,7 +107,7 @@ def work(url: str, owner: str, now: datetime, ready, go, results) -> None:
     go.wait()
     ran = worker.run_due()
     results.put((owner, ran, time.monotonic(), sql["statements"], sql["seconds"]))
-    engine.dispose()
+    store.close()
 
 
 def timed_run(database: str, url: str, jobs: int, workers: int) -> Run:

@@ -4,7 +4,7 @@ URL, against the same app's `/cancelled help` and a bare Bolt app that only ackn
     .venv/bin/python bench/slack.py [--orders 1000000] [--database sqlite|postgresql|both]
                                     [--pg-url URL] [--rounds 1000] [--no-write]
 
-The apps run as Slack reaches them in HTTP mode: bot.app.build_app (or the bare app) behind
+The apps run as Slack reaches them in HTTP mode: bot.composition.build_app (or the bare app) behind
 bot.http.make_server (waitress), each in a process of its own, on loopback. This process plays
 Slack: it signs each request with the signing secret, sends it, reads the acknowledgement, and
 serves the response URLs where the answers arrive. PostgreSQL is included when --database says

@@ -16,12 +16,9 @@ from urllib.parse import urlencode
 from slack_bolt import Ack, App
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import build_app
+from bot.composition import build_app, open_store, slack_client
 from bot.config import Settings
 from bot.http import EVENTS_PATH, make_server
-from handlers.slack_client import make_web_client
-from store.db import make_engine
-from store.uow import session_factory, uow_factory
 
 SECRET = "bench-signing-secret"
 SIGNER = SignatureVerifier(SECRET)
@@ -32,9 +29,9 @@ ANSWER_TIMEOUT = 10.0
 
 # -- the apps, each in a process of its own --------------------------------------------------
 
-def bare_app(api_url: str) -> App:
+def bare_app(settings: Settings) -> App:
     """A Bolt app with the same signing check (and token set-up) that only acknowledges."""
-    app = App(client=make_web_client(TOKEN, api_url), signing_secret=SECRET,
+    app = App(client=slack_client(settings), signing_secret=SECRET,
               token_verification_enabled=False)
 
     @app.command("/cancelled")
@@ -47,15 +44,14 @@ def bare_app(api_url: str) -> App:
 def serve(kind: str, db_url: str, api_url: str, ports: Any) -> None:
     """Child process: build the real app ("app") or the bare one ("bare") and serve it."""
     logging.basicConfig(level=logging.WARNING)
-    engine = make_engine(db_url)
+    settings = Settings(database_url=db_url, slack_bot_token=TOKEN,
+                        slack_signing_secret=SECRET, slack_api_url=api_url)
+    store = open_store(settings)
     if kind == "app":
-        settings = Settings(database_url=db_url, slack_bot_token=TOKEN,
-                            slack_signing_secret=SECRET, slack_api_url=api_url)
-        app = build_app(settings, uow_factory(session_factory(engine)),
-                        make_web_client(TOKEN, api_url))
+        app = build_app(settings, store.uow, slack_client(settings))
     else:
-        app = bare_app(api_url)
-    server = make_server(app, engine, host="127.0.0.1", port=0)
+        app = bare_app(settings)
+    server = make_server(app, store.engine, host="127.0.0.1", port=0)
     ports.put((kind, server.effective_port))
     server.run()
 

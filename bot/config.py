@@ -11,6 +11,7 @@ from domain.window import DEFAULT_TIMEZONE, business_tz
 from store.db import check_database_url, database_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+DEFAULT_RECOVERY_TIMEOUT_HOURS = 24.0
 
 
 def _words(value: str | None) -> frozenset[str]:
@@ -27,6 +28,17 @@ def _check_http_url(name: str, value: str | None) -> None:
         raise ConfigError(f"{name} must be an http:// or https:// URL, not {value!r}")
 
 
+def _recovery_timeout_hours(value: str | None) -> float:
+    try:
+        hours = float(value) if value else DEFAULT_RECOVERY_TIMEOUT_HOURS
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours < float("inf"):
+        raise ConfigError("CANCELBOT_RECOVERY_TIMEOUT_HOURS must be a positive number of hours, "
+                          f"not {value!r}")
+    return hours
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -41,15 +53,23 @@ class Settings:
     poll_seconds: float = 5.0
     sales_site_api_url: str | None = None
     sites_not_ready: frozenset[str] = field(default_factory=frozenset)
+    recovery_api_url: str | None = None  # Smartship's order service; None: cancelbot's book
+    recovery_api_token: str | None = None
+    recovery_timeout_hours: float = DEFAULT_RECOVERY_TIMEOUT_HOURS
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Settings from the environment (DESIGN.md's contract names), checked."""
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment (the names README's Configuration lists), checked;
+        defaults give values for the variables the environment leaves empty."""
         env = dict(os.environ if environ is None else environ)
+        for name, value in (defaults or {}).items():
+            env[name] = env.get(name) or value
         try:
             poll = float(env.get("CANCELBOT_POLL_SECONDS") or 5)
         except ValueError:
             raise ConfigError("CANCELBOT_POLL_SECONDS must be a number of seconds") from None
+        timeout_hours = _recovery_timeout_hours(env.get("CANCELBOT_RECOVERY_TIMEOUT_HOURS"))
         settings = cls(
             database_url=database_url(env),
             timezone_name=env.get("CANCELBOT_TIMEZONE") or DEFAULT_TIMEZONE,
@@ -65,13 +85,16 @@ class Settings:
             sales_site_api_url=env.get("SALES_SITE_API_URL") or None,
             sites_not_ready=frozenset(
                 w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
+            recovery_api_url=env.get("CANCELBOT_RECOVERY_API_URL") or None,
+            recovery_api_token=env.get("CANCELBOT_RECOVERY_API_TOKEN") or None,
+            recovery_timeout_hours=timeout_hours,
         )
         _ = settings.zone  # read now, to fail early on an unknown time zone
         try:
             check_database_url(settings.database_url)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        for name in ("SLACK_API_URL", "SALES_SITE_API_URL"):
+        for name in ("SLACK_API_URL", "SALES_SITE_API_URL", "CANCELBOT_RECOVERY_API_URL"):
             _check_http_url(name, env.get(name))
         return settings
 

@@ -7,19 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from bot.commands.problems import database_unusable, never_connected, reason, unreachable_fix
+from bot.composition import Store
 from bot.config import Settings
-from domain.errors import SalesSiteUnavailable
+from domain.errors import RecoveryServiceUnavailable, SalesSiteUnavailable
 from handlers.approvers import is_group_id
 from handlers.slack_client import call_failure, header
-from store.db import make_engine
 from store.migrate import current_revision, head_revision
-from store.models import SalesOrderRow
-from store.sales_site_http import HttpSalesSite
-from store.uow import session_factory
+from store.models import JobRow, SalesOrderRow
+from store.recovery_service_http import HttpRecoveryService
 
 SCOPES_FIX = ("add the missing scopes under OAuth & Permissions (manifest.yml lists them), "
               "then reinstall the app to the workspace and use the new bot token")
@@ -68,9 +68,8 @@ def check_settings(settings: Settings) -> list[Finding]:
     return found
 
 
-def check_database(settings: Settings) -> list[Finding]:
+def check_database(engine: Engine) -> list[Finding]:
     """Reachable, and migrated to the newest revision."""
-    engine = make_engine(settings.database_url)
     try:
         current, head = current_revision(engine), head_revision()
     except DBAPIError as exc:
@@ -80,8 +79,6 @@ def check_database(settings: Settings) -> list[Finding]:
         return [fail("database", database_unusable(exc, upgrade_hint=False),
                      "run `cancelbot db upgrade`, or check that DATABASE_URL names this "
                      "project's database")]
-    finally:
-        engine.dispose()
     if current != head:
         return [fail("database", f"at revision {current or 'none (empty)'}, not {head}",
                      "run `cancelbot db upgrade`")]
@@ -156,32 +153,73 @@ def _approver(client: WebClient, ident: str) -> Finding:
     return ok("approvers", f"{ident} (a user group of {len(members)})")
 
 
-def check_sales_site(settings: Settings) -> list[Finding]:
+def check_sales_site(settings: Settings, store: Store) -> list[Finding]:
     """The HTTP adapter answers, or the embedded one has sales orders to read."""
     if settings.sales_site_api_url:
         try:
-            HttpSalesSite(settings.sales_site_api_url).fetch("doctor", "probe")
+            store.sales_site.fetch("doctor", "probe")
         except SalesSiteUnavailable as exc:
             return [fail("sales site", f"{settings.sales_site_api_url}: {exc}",
                          "check SALES_SITE_API_URL and that the API is up")]
         return [ok("sales site", f"{settings.sales_site_api_url} answers")]
-    return _embedded_sales_orders(settings)
+    return _embedded_sales_orders(store.engine)
 
 
-def _embedded_sales_orders(settings: Settings) -> list[Finding]:
-    engine = make_engine(settings.database_url)
+def _embedded_sales_orders(engine: Engine) -> list[Finding]:
     try:
-        with session_factory(engine)() as session:
+        with Session(engine) as session:
             count = session.scalar(select(func.count()).select_from(SalesOrderRow)) or 0
     except DBAPIError:
         return []  # the database finding already says why
-    finally:
-        engine.dispose()
     if count == 0:
         return [warn("sales site", "embedded, with no sales orders: every resync will fail "
                      "as not found", "import them with `cancelbot import sales-orders FILE.csv`, "
                      "or set SALES_SITE_API_URL")]
     return [ok("sales site", f"embedded, {count:,} sales orders")]
+
+
+def check_recovery_service(settings: Settings, engine: Engine) -> list[Finding]:
+    """Who carries recoveries out: the order service answers (with the token), or cancelbot's
+    own book; and no job waits on a service nobody asks any more."""
+    url = settings.recovery_api_url
+    if not url:
+        found = [ok("recovery service", "cancelbot's own book (CANCELBOT_RECOVERY_API_URL is "
+                    "not set)")]
+        if settings.recovery_api_token:
+            found.append(warn("recovery service", "CANCELBOT_RECOVERY_API_TOKEN is set but "
+                              "CANCELBOT_RECOVERY_API_URL is not, so the token is not used",
+                              "set CANCELBOT_RECOVERY_API_URL to use Smartship's order service"))
+    else:
+        try:
+            HttpRecoveryService(url, settings.recovery_api_token, timeout=5.0).probe()
+            found = [ok("recovery service", f"{url} answers")]
+        except RecoveryServiceUnavailable as exc:
+            found = [fail("recovery service", f"{url}: {exc}",
+                          "check CANCELBOT_RECOVERY_API_URL, CANCELBOT_RECOVERY_API_TOKEN and "
+                          "that the order service is up")]
+    return found + _waiting_jobs(settings, engine)
+
+
+def _waiting_jobs(settings: Settings, engine: Engine) -> list[Finding]:
+    try:
+        with Session(engine) as session:
+            waiting = session.scalars(select(JobRow).where(JobRow.state == "waiting")
+                                      .order_by(JobRow.waiting_since)).all()
+    except DBAPIError:
+        return []  # the database finding already says why
+    if not waiting:
+        return []
+    if not settings.recovery_api_url:
+        return [fail("recovery service", f"{len(waiting)} job(s) wait on the order service, "
+                     "but CANCELBOT_RECOVERY_API_URL is not set, so nobody asks about them",
+                     "set CANCELBOT_RECOVERY_API_URL and its token as when they were sent")]
+    errors = [row for row in waiting if row.service_errors]
+    if not errors:
+        return [ok("recovery service", f"{len(waiting)} job(s) waiting on it")]
+    return [warn("recovery service", f"{len(errors)} of {len(waiting)} waiting job(s) got no "
+                 f"usable answer last time; job {errors[0].id}: {errors[0].last_error}",
+                 "`cancelbot jobs` lists them; they are asked again with backoff and fail "
+                 "after CANCELBOT_RECOVERY_TIMEOUT_HOURS")]
 
 
 def _code(exc: Exception) -> str:

@@ -1,11 +1,12 @@
 """APScheduler inside each bot process, only as a poller; the database decides who runs what.
 
-The job store is in memory and never shared between processes (DESIGN.md, "Jobs and the
-scheduler"): every process polls, and leases in the jobs and outbox tables make sure each job
-runs and each message is posted once.
+The job store is in memory and never shared between processes (README, "Jobs"): every process
+polls, and leases in the jobs and outbox tables make sure each job runs and each message is
+posted once (docs/rules.md rule 6).
 """
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -23,6 +24,9 @@ DIGEST_HOUR = 9  # business time
 # tried again every five minutes of the hour: a try that failed gave the day back (see
 # handlers/digest.py), and once a try has settled the day the later ones do nothing
 DIGEST_MINUTES = "*/5"
+# The kernel hands a signal to any thread of the process, and Python runs its handler on the
+# main thread only when that thread next runs: waiting in slices bounds how late that is.
+SIGNAL_WAIT_SLICE_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +94,14 @@ def run_until_signalled(
         received.set()
 
     previous = {s: signal.signal(s, on_signal) for s in signals}
+    # `kill -USR1 PID` prints every thread's stack to stderr: what a stuck process is doing
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         if not scheduler.running:
             scheduler.start()
         log.info("worker %s started", worker.owner)
-        received.wait()
+        while not received.wait(SIGNAL_WAIT_SLICE_SECONDS):
+            pass
     finally:
         try:
             if before_stop is not None:
@@ -104,4 +111,5 @@ def run_until_signalled(
             scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        faulthandler.unregister(signal.SIGUSR1)
         log.info("worker %s stopped", worker.owner)

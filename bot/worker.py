@@ -1,9 +1,13 @@
 """The job worker: claims queued jobs with a lease, runs them, and renews the lease meanwhile.
 
-Exactly-once comes from the database (see DESIGN.md, "Jobs and the scheduler"): a claim leases
+Exactly-once (docs/rules.md rule 6) comes from the database (README, "Jobs"): a claim leases
 jobs to this worker's owner name, the lease is renewed while the worker holds them, and a job is
 finished only by the worker still holding it. A worker that dies stops renewing; its jobs are
 reclaimed once their lease runs out and another worker runs them.
+
+With an order service (CANCELBOT_RECOVERY_API_URL) a claimed job is handed over to it instead
+of run in cancelbot's book, and each poll also looks at the jobs waiting on the service
+(bot/recovery_polling.py).
 """
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from domain import execution, workflow
-from domain.ports import SalesSite, UnitOfWork
+from bot.recovery_polling import RecoveryPolling
+from domain import execution, remote_recovery, workflow
+from domain.ports import RecoveryService, SalesSite, UnitOfWork
 from domain.requests import Job
 
 LEASE = timedelta(seconds=60)
@@ -39,7 +44,10 @@ class JobWorker:
     def __init__(
         self, uow_factory: Callable[[], UnitOfWork], sales_site: SalesSite, settings: Settings,
         owner: str, clock: Callable[[], datetime], lease: timedelta = LEASE, batch: int = BATCH,
+        recoveries: RecoveryService | None = None,
     ) -> None:
+        """recoveries: Smartship's order service, which then carries every job out; None for
+        cancelbot's own book."""
         self.uow_factory = uow_factory
         self.sales_site = sales_site
         self.settings = settings
@@ -53,6 +61,8 @@ class JobWorker:
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        self.polling = None if recoveries is None else RecoveryPolling(
+            uow_factory, recoveries, settings, owner, clock, lease)
 
     @property
     def held(self) -> frozenset[int]:
@@ -70,7 +80,10 @@ class JobWorker:
                 return 0
             self.reclaim_expired()
             with _Heartbeat(self.heartbeat, self.lease.total_seconds() / 3):
-                return self._drain()
+                ran = self._drain()
+            if self.polling is not None:
+                self.polling.poll_due(self._stopping)
+            return ran
         finally:
             self._release_held()
             self._idle.set()
@@ -141,7 +154,11 @@ class JobWorker:
             return 0  # its lease was lost while it waited its turn
         try:
             ctx = self.settings.status_context(self.clock())
-            execution.run_job(self.uow_factory, self.sales_site, job.stored_id, ctx, self.owner)
+            if self.polling is not None:
+                remote_recovery.hand_over(self.uow_factory, job.stored_id, self.owner, ctx)
+            else:
+                execution.run_job(self.uow_factory, self.sales_site, job.stored_id, ctx,
+                                  self.owner)
             return 1
         except Exception:
             # not renewed any more: the lease runs out and the job is tried again after it

@@ -110,6 +110,11 @@ class SalesSiteUnavailable(Exception):
     """The sales site did not answer usefully (timeout, connection error, server error)."""
 
 
+class RecoveryServiceUnavailable(Exception):
+    """The order service gave no usable answer (timeout, connection error, a status other
+    than the contract's, a body that is not a recovery); the message says which."""
+
+
 class BadFilter(DomainError):
     """A list filter word that cannot be read; the message names it and the accepted forms."""
 

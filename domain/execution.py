@@ -82,17 +82,25 @@ def _finish(
         return uow.jobs.get(job_id)
     order = _order_of(uow, job)
     outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)
+    job = record_outcome(uow, job, order, outcome, ctx.now)
+    uow.commit()
+    return job
+
+
+def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outcome,
+                   now: datetime) -> Job:
+    """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
+    the audit event and the thread message, committed together by the caller."""
     if outcome.failure is None:
         uow.orders.update(outcome.done)
         if outcome.created and outcome.created.id is None:
             uow.orders.add(replace(outcome.created, created_by_job=job.id))
-        job = job.succeed(outcome.result_packing_no, ctx.now)
+        job = job.succeed(outcome.result_packing_no, now)
     else:
-        job = job.fail(outcome.failure, ctx.now)
+        job = job.fail(outcome.failure, now)
         uow.orders.update(rules.after_failure(order, outcome.failure))
     uow.jobs.update(job)
-    _report(uow, job, ctx.now)
-    uow.commit()
+    _report(uow, job, now)
     return job
 
 

@@ -87,13 +87,16 @@ def history(uow: UnitOfWork, text: str) -> tuple[Order, list[AuditEvent]]:
 
 @dataclass(frozen=True)
 class JobsOverview:
-    """Work in flight: jobs queued or running, and thread messages not delivered yet."""
+    """Work in flight: jobs queued, running or waiting on the order service, and thread
+    messages not delivered yet."""
 
     jobs: list[Job]
     undelivered: list[OutboxMessage]
 
 
 def jobs_overview(uow: UnitOfWork, limit: int = 50) -> JobsOverview:
-    """Queued and running jobs with their attempts, and undelivered results with their errors."""
-    active = uow.jobs.in_states((JobState.QUEUED, JobState.RUNNING), limit=limit)
+    """Queued, running and waiting jobs with their attempts (a waiting one with its recovery
+    at the order service), and undelivered results with their errors."""
+    active = uow.jobs.in_states((JobState.QUEUED, JobState.RUNNING, JobState.WAITING),
+                                limit=limit)
     return JobsOverview(active, uow.outbox.pending(limit))

@@ -1,11 +1,13 @@
 """What the use cases need from the outside world, as small Protocols."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.model import Category, Order, SalesOrder, Stored
+from domain.failures import Failure
+from domain.model import Action, Category, Order, SalesOrder, Stored
 from domain.requests import Job, JobState, Request
 from domain.status import Status, StatusContext
 
@@ -167,6 +169,22 @@ class Jobs(Protocol):
     def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
         """The running job (leased to owner, if given), locked until commit; else None."""
         ...
+    # Jobs waiting on the order service, leased to one poller at a time like claims.
+    def claim_waiting(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Job]:
+        """Lease up to limit waiting jobs due a look (next_poll_at reached) and not leased."""
+        ...
+    def lock_waiting(self, job_id: int, owner: str) -> Job | None:
+        """The waiting job while owner still leases it, locked until commit; else None."""
+        ...
+    def let_go(self, job_id: int, owner: str) -> bool:
+        """End owner's lease on a job (its owner stays as a record); False if not owner's."""
+        ...
+    def service_key(self, job_id: int) -> str:
+        """The idempotency key naming this job's recovery at the order service: the same on
+        every call, and unique across databases (cancelbot-job-{id}-{database id})."""
+        ...
 
 
 class Audit(Protocol):
@@ -262,6 +280,49 @@ class UnitOfWork(Protocol):
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class RemoteState(str, enum.Enum):
+    """A recovery's state at the order service."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RecoveryAsk:
+    """What `POST /recoveries` sends: the same key always names the same recovery."""
+
+    action: Action
+    packing_no: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RemoteRecovery:
+    """A recovery as the order service reports it."""
+
+    id: str
+    state: RemoteState
+    packing_no: str | None = None
+    new_packing_no: str | None = None  # a successful resync's
+    failure: Failure | None = None  # a failed one's, its code mapped to ours
+
+
+class RecoveryService(Protocol):
+    """Smartship's order service, which carries a resync or restore out when
+    CANCELBOT_RECOVERY_API_URL is set. Without it the embedded adapter is the book itself:
+    domain/execution.py changes cancelbot's own orders in the job's transaction."""
+
+    def start(self, ask: RecoveryAsk) -> RemoteRecovery:
+        """Start the recovery ask names, or find the one its key already started;
+        RecoveryServiceUnavailable when there is no usable answer."""
+        ...
+
+    def status(self, recovery_id: str) -> RemoteRecovery:
+        """The recovery's state now; RecoveryServiceUnavailable when there is no usable answer."""
+        ...
 
 
 class SalesSite(Protocol):

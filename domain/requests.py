@@ -23,6 +23,8 @@ class JobState(str, enum.Enum):
     AWAITING_APPROVAL = "awaiting_approval"
     QUEUED = "queued"  # approved, waiting for a worker
     RUNNING = "running"
+    # handed to Smartship's order service (CANCELBOT_RECOVERY_API_URL), polled until final
+    WAITING = "waiting"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REJECTED = "rejected"
@@ -37,14 +39,19 @@ class JobState(str, enum.Enum):
         return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED)
 
 
-ACTIVE_JOB_STATES = (JobState.AWAITING_APPROVAL, JobState.QUEUED, JobState.RUNNING)
+ACTIVE_JOB_STATES = (
+    JobState.AWAITING_APPROVAL, JobState.QUEUED, JobState.RUNNING, JobState.WAITING,
+)
 
 _EDGES = {
     JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED},
     # queued -> failed: the window closed before a worker got to it
     JobState.QUEUED: {JobState.RUNNING, JobState.FAILED},
-    # running -> queued: a lease ran out and the job is handed back
-    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.QUEUED},
+    # running -> queued: a lease ran out and the job is handed back; running -> waiting:
+    # handed to the order service, which carries the recovery out
+    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.QUEUED, JobState.WAITING},
+    # never back to the queue: the service holds the recovery, and only its answer ends it
+    JobState.WAITING: {JobState.SUCCEEDED, JobState.FAILED},
     JobState.SUCCEEDED: set(),
     JobState.FAILED: set(),
     JobState.REJECTED: set(),
@@ -97,6 +104,13 @@ class Job(Stored):
     prior_recovery: Recovery = Recovery.NONE
     created_at: datetime | None = None
     finished_at: datetime | None = None
+    # with the order service: its id for the recovery (None until a POST was answered), when
+    # the job was handed over, when to look next, and the errors in a row since the last answer
+    recovery_id: str | None = None
+    waiting_since: datetime | None = None
+    next_poll_at: datetime | None = None
+    service_errors: int = 0
+    last_error: str = ""
     id: int | None = None
 
     def moved(self, target: JobState, **changes: Any) -> Job:
@@ -131,7 +145,7 @@ def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Re
     for callers that pass it."""
     if state is JobState.AWAITING_APPROVAL:
         return Recovery.AWAITING
-    if state in (JobState.QUEUED, JobState.RUNNING):
+    if state in (JobState.QUEUED, JobState.RUNNING, JobState.WAITING):
         return Recovery.IN_PROGRESS
     if state is JobState.SUCCEEDED:
         return Recovery.DONE

@@ -155,18 +155,25 @@ def resync(
     failure = resync_failure(order, sales_order, zone)
     if failure or sales_order is None:
         return Outcome(failure)
-    created = Order(
-        packing_no=new_packing_no,
-        seller_id=order.seller_id,
-        sales_site=order.sales_site,
-        sales_order_no=order.sales_order_no,
-        origin=order.origin,
-        state=order.state,
-        # changes made at the sales site after the cancellation are carried over
-        payment_at=sales_order.payment_at or order.payment_at,
-        recipient=sales_order.recipient or order.recipient,
-        items=sales_order.items or order.items,
-        resynced_from=order.packing_no,
+    # changes made at the sales site after the cancellation are carried over
+    return _resynced(order, new_packing_no, payment_at=sales_order.payment_at or order.payment_at,
+                     recipient=sales_order.recipient or order.recipient,
+                     items=sales_order.items or order.items)
+
+
+def resynced_by_service(order: Order, new_packing_no: str) -> Outcome:
+    """Rule 2 carried out by the order service: the new order as the book knows it (the old
+    order's data) until Smartship's own copy of it reaches the book."""
+    return _resynced(order, new_packing_no)
+
+
+def _resynced(order: Order, new_packing_no: str, **sales_changes: object) -> Outcome:
+    created = replace(
+        Order(packing_no=new_packing_no, seller_id=order.seller_id,
+              sales_site=order.sales_site, sales_order_no=order.sales_order_no,
+              origin=order.origin, state=order.state, payment_at=order.payment_at,
+              recipient=order.recipient, items=order.items, resynced_from=order.packing_no),
+        **sales_changes,  # type: ignore[arg-type]
     ).restart_processing()
     cancelled = replace(order, superseded_by=new_packing_no, recovery=Recovery.DONE)
     return Outcome(cancelled=cancelled, created=created)
@@ -177,6 +184,12 @@ def restore(order: Order, live_duplicates: list[Order]) -> Outcome:
     others = sorted(d.packing_no for d in live_duplicates if d.packing_no != order.packing_no)
     if others:
         return Outcome(Failure(FailureCode.DUPLICATE_ALIVE, "duplicates: " + ", ".join(others)))
+    return restored(order)
+
+
+def restored(order: Order) -> Outcome:
+    """A restore done (here, or by the order service): the same packing number, back at the
+    start of processing (rule 4)."""
     return Outcome(cancelled=replace(order, recovery=Recovery.DONE).restart_processing())
 
 

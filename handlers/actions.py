@@ -18,7 +18,7 @@ REQUEST_ACTION_IDS = {Action.RESYNC: REQUEST_RESYNC, Action.RESTORE: REQUEST_RES
 
 
 def request_button(action: Action, packing_no: str) -> dict[str, Any]:
-    """`Request resync` / `Request restore` for one order (DESIGN.md's button labels)."""
+    """`Request resync` / `Request restore` for one order (docs/rules.md rule 7's labels)."""
     return {"type": "button", "text": {"type": "plain_text", "text": f"Request {action.value}"},
             "action_id": REQUEST_ACTION_IDS[action], "value": packing_no}
 

@@ -1,6 +1,6 @@
 """What a request must show before any listener, error handler or Slack call sees it.
 
-In order (bot/app.py installs them): Slack's signature over a body Slack could have sent
+In order (bot/composition.py installs them): Slack's signature over a body Slack could have sent
 (else 401); then, for a signed request, the workspace the app is installed in (auth.test's
 team) and response URLs on Slack's host only. Nothing here logs a refused body: an unsigned
 request is anybody's, and its body can be as large as the server allows.

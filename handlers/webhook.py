@@ -49,7 +49,7 @@ def origin(url: Any) -> Origin | None:
 SLACK = Origin("https", SLACK_RESPONSE_HOST, 443)
 # SLACK_API_URL's origin when it is set (tests, the console's stand-in): Slack's API then lives
 # there, and so do its response URLs. Process-wide because a response URL may be answered from
-# anywhere in the app; each app built adds its own (bot/app.py).
+# anywhere in the app; each app built adds its own (bot/composition.py).
 _api_origins: set[Origin] = set()
 _lock = threading.Lock()
 

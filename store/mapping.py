@@ -101,7 +101,8 @@ def to_request(row: RequestRow) -> Request:
 
 JOB_FIELDS = (
     "request_id", "order_id", "packing_no", "failure_detail", "result_packing_no", "attempts",
-    "created_at", "finished_at",
+    "created_at", "finished_at", "recovery_id", "waiting_since", "next_poll_at",
+    "service_errors", "last_error",
 )
 
 

@@ -34,6 +34,7 @@ from store.models import (
     RequestRow,
     SalesOrderRow,
 )
+from store.waiting_jobs import WaitingJobLeases
 
 
 class SqlOrders:
@@ -133,7 +134,7 @@ class SqlRequests:
         return [to_request(row) for row in rows]
 
 
-class SqlJobs:
+class SqlJobs(WaitingJobLeases):
     def __init__(self, session: Session) -> None:
         self.session = session
 

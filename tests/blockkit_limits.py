@@ -1,6 +1,7 @@
 """Block Kit limits, checked on the plain dicts our renderers build.
 
-The numbers are the documented ones in ../shared/slack/block-kit-limits.md. Use
+The numbers are the ones Slack documents (docs.slack.dev, reference/block-kit/blocks and each
+block's page) and python-slack-sdk's model validators enforce. Use
 `message_problems(text, blocks)` or `view_problems(view)` for a list of what is over a limit
 (empty when everything fits), or `assert_message_fits` / `assert_view_fits` in tests.
 """

@@ -8,28 +8,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import secrets
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
-from typing import Mapping
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.app import build_app
-from bot.commands.problems import database_unusable
-from bot.commands.worker import background
-from bot.config import ConfigError, Settings
+from bot.commands.context import Command
+from bot.composition import background, build_app, slack_client
+from bot.config import Settings
 from bot.console.door import Door, track_listeners
 from bot.console.screen import Screen
 from bot.console.session import Session
 from bot.console.standin import StandIn
 from bot.console.workspace import Workspace
-from bot.wiring import open_store
 from handlers.approvers import is_group_id
-from handlers.slack_client import make_web_client
 
 TOKEN = "xoxb-console"  # the stand-in takes any bot token; this one never leaves the process
 SUPPORT_CHANNEL = "C0SUPPORT"
@@ -57,27 +51,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                          help="the Slack user you start as (default %(default)s)")
     console.add_argument("--demo", action="store_true",
                          help="suggest things to try on the demo data (`cancelbot demo-data`)")
-    console.set_defaults(run=run_console)
+    console.set_defaults(run=run_console, setting_defaults=CONSOLE_DEFAULTS)
 
 
-def console_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment with the console's defaults where it leaves a setting empty."""
-    env = dict(environ)
-    for name, value in CONSOLE_DEFAULTS.items():
-        if not env.get(name):
-            env[name] = value
-    return env
-
-
-def run_console(args: argparse.Namespace) -> int:
-    """Run the console until `quit` or the end of the input; 1 if it cannot start."""
+def run_console(command: Command) -> int:
+    """Run the console until `quit` or the end of the input."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    try:
-        configured = Settings.from_env(console_environ(os.environ))
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    args, configured = command.args, command.settings
     with ExitStack() as cleanup:
         workspace = Workspace()
         standin = StandIn(workspace).start()
@@ -85,14 +66,10 @@ def run_console(args: argparse.Namespace) -> int:
         settings = replace(configured, slack_bot_token=TOKEN, slack_app_token=None,
                            slack_signing_secret=secrets.token_hex(16),
                            slack_api_url=standin.api_url)
-        store = open_store(settings)
-        cleanup.callback(store.close)
-        client = make_web_client(TOKEN, standin.api_url)
-        try:
-            worker, scheduler = background(settings, store, client=client)
-        except (OperationalError, ProgrammingError) as exc:
-            print(database_unusable(exc, "use"), file=sys.stderr)
-            return 1
+        store = command.open_store(settings)
+        client = slack_client(settings)
+        # fails here, with the stand-in stopped on the way out, if the database does not answer
+        worker, scheduler = background(settings, store, client=client)
         app = build_app(settings, store.uow, client, logger=quiet_bolt_logger(),
                         sales_site=store.sales_site)
         listeners = track_listeners(app)

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import datetime, timezone
 
+from bot.commands.context import Command, CommandFailed
 from bot.commands.inspect import add_now_option
-from bot.config import ConfigError, Settings
-from store.db import make_engine
 from store.demo import DemoRefused, DemoSummary, write_demo_data
 
 
@@ -36,21 +33,13 @@ def render_summary(summary: DemoSummary) -> str:
     return "\n".join(lines)
 
 
-def run_demo_data(args: argparse.Namespace) -> int:
+def run_demo_data(command: Command) -> int:
     """Write the demo set relative to now (or --now); refuse a database that has orders."""
+    engine = command.open_store().engine
     try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    engine = make_engine(settings.database_url)
-    try:
-        now = args.now or datetime.now(timezone.utc)
-        summary = write_demo_data(engine, now, settings.zone, force=args.force)
+        summary = write_demo_data(engine, command.now, command.settings.zone,
+                                  force=command.args.force)
     except DemoRefused as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+        raise CommandFailed(str(exc)) from None
     print(render_summary(summary))
     return 0

@@ -1,4 +1,5 @@
-"""`cancelbot doctor`: check the configuration, the database, Slack and the sales site."""
+"""`cancelbot doctor`: check the configuration, the database, Slack, the sales site and the
+order service that carries recoveries out."""
 from __future__ import annotations
 
 import argparse
@@ -6,17 +7,20 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import ConfigError, Settings
+from bot.commands.context import Command
+from bot.composition import slack_client
+from bot.config import ConfigError
 from bot.doctor import (
-    Finding, Level, check_database, check_sales_site, check_settings, check_slack, fail, failed,
+    Finding, Level, check_database, check_recovery_service, check_sales_site, check_settings,
+    check_slack, fail, failed,
 )
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
-from handlers.slack_client import make_web_client
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor = commands.add_parser(
-        "doctor", help="check the configuration, database, Slack and sales site; say what to fix",
+        "doctor", help="check the configuration, database, Slack, sales site and order service; "
+        "say what to fix",
         description="Exit status 0 when nothing failed (warnings allowed), 1 otherwise.",
     )
     doctor.add_argument("--manifest", type=Path, default=MANIFEST,
@@ -25,9 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     doctor.set_defaults(run=run_doctor)
 
 
-def run_doctor(args: argparse.Namespace) -> int:
+def run_doctor(command: Command) -> int:
     """Print one line per finding (and its fix); 1 if anything failed."""
-    findings = diagnose(args.manifest)
+    findings = diagnose(command)
     for finding in findings:
         print(_line(finding))
     bad = sum(f.level is Level.FAIL for f in findings)
@@ -35,13 +39,15 @@ def run_doctor(args: argparse.Namespace) -> int:
     return 1 if failed(findings) else 0
 
 
-def diagnose(manifest: Path) -> list[Finding]:
+def diagnose(command: Command) -> list[Finding]:
     """Every check that can run with what the configuration allows."""
     try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
+        settings = command.settings
+    except ConfigError as exc:  # a finding like the others, not the end of the command
         return [fail("configuration", str(exc), "fix the variable named above")]
-    findings = check_settings(settings) + check_database(settings)
+    manifest: Path = command.args.manifest
+    store = command.open_store()
+    findings = check_settings(settings) + check_database(store.engine)
     try:
         wanted = bot_scopes(load_manifest(manifest))
     except (OSError, yaml.YAMLError) as exc:
@@ -49,9 +55,8 @@ def diagnose(manifest: Path) -> list[Finding]:
                              "run from the project folder, or pass --manifest PATH"))
         wanted = frozenset()
     if settings.slack_bot_token:
-        client = make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=0)
-        findings += check_slack(settings, client, wanted)
-    return findings + check_sales_site(settings)
+        findings += check_slack(settings, slack_client(settings, retries=0), wanted)
+    return findings + check_sales_site(settings, store) + check_recovery_service(settings, store.engine)
 
 
 def _line(finding: Finding) -> str:

@@ -4,16 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
+from bot.commands.context import Command, CommandFailed, Wording
 from bot.commands.inspect import add_now_option
-from bot.commands.problems import database_unusable
-from bot.config import ConfigError, Settings
 from bot.progress import ProgressBar
-from store.db import make_engine
 from store.importing import (
     ORDER_COLUMNS,
     ORDERS,
@@ -30,6 +28,8 @@ from store.migrate import upgrade
 MAX_SHOWN = 50  # problems printed; a file with a systematic mistake would otherwise flood
 EXIT_REJECTED = 1
 EXIT_UNREADABLE = 2
+WORDING = Wording(upgrade_hint=False, after_database=" Nothing was imported.",
+                  config_status=EXIT_UNREADABLE, config_prefix="configuration error: ")
 
 EPILOG = """\
 The file is UTF-8 CSV (a byte-order mark is fine) whose first line names the columns, in any
@@ -77,52 +77,52 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         command.add_argument("--progress", action="store_true",
                              help="draw the progress bar even when stderr is not a terminal")
         add_now_option(command)
-        command.set_defaults(run=run_import, kind=kind)
+        command.set_defaults(run=run_import, kind=kind, wording=WORDING)
 
 
-def run_import(args: argparse.Namespace) -> int:
+def run_import(command: Command) -> int:
     """Import args.file as args.kind; prints the outcome and returns the exit status."""
+    args = command.args
     try:
         stream = open(args.file, "rb")
     except OSError as error:
-        return _fail(f"cannot read {args.file}: {error.strerror or error}", EXIT_UNREADABLE)
-    try:
-        settings = Settings.from_env()
-    except ConfigError as error:
-        stream.close()
-        return _fail(f"configuration error: {error}", EXIT_UNREADABLE)
-    now = args.now or datetime.now(timezone.utc)
+        raise CommandFailed(f"cannot read {args.file}: {error.strerror or error}",
+                            EXIT_UNREADABLE) from None
     with stream:
-        return _import(settings, stream, args.file, args.kind, now, args.progress)
+        engine = command.open_store().engine
+        return _import(engine, stream, args.file, args.kind, command.now, args.progress)
 
 
-def _import(settings: Settings, stream: BinaryIO, name: str, kind: Kind, now: datetime,
+def _import(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
             force_bar: bool) -> int:
-    engine = make_engine(settings.database_url)
-    reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
-    writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
     try:
-        upgrade(engine)
-        count = import_file(engine, stream, name, kind, now, on_bytes=reading, on_rows=writing)
+        count = _write(engine, stream, name, kind, now, force_bar)
     except UnreadableFile as error:
-        return _fail(str(error), EXIT_UNREADABLE, reading, writing)
+        raise CommandFailed(str(error), EXIT_UNREADABLE) from None
     except ImportConflict as error:
-        return _fail(f"{name}: {error}", EXIT_REJECTED, reading, writing)
-    except SQLAlchemyError as error:  # e.g. locked or unreachable: one line, no trace
-        return _fail(f"{database_unusable(error, 'use', upgrade_hint=False)} Nothing was "
-                     "imported.", EXIT_REJECTED, reading, writing)
+        raise CommandFailed(f"{name}: {error}", EXIT_REJECTED) from None
     except ImportRejected as rejected:
-        _end_bars(reading, writing)
         _report(name, rejected)
         return EXIT_REJECTED
-    finally:
-        engine.dispose()
-    _end_bars(reading, writing)
     if count == 0:
         print(f"imported 0 {kind.noun}: {name} has no rows under its header")
     else:
         print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
     return 0
+
+
+def _write(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
+           force_bar: bool) -> int:
+    """Migrate, then import; the progress bars are off the terminal when it returns or raises,
+    before anything else is printed."""
+    reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
+    writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
+    try:
+        upgrade(engine)
+        return import_file(engine, stream, name, kind, now, on_bytes=reading, on_rows=writing)
+    finally:
+        reading.end()
+        writing.end()
 
 
 def _report(name: str, rejected: ImportRejected) -> None:
@@ -138,17 +138,6 @@ def _report(name: str, rejected: ImportRejected) -> None:
         rows = rejected.bad_rows
         what = f"{rows:,} bad row{'s' if rows != 1 else ''}"
     print(f"{name}: {what}; nothing was imported", file=sys.stderr)
-
-
-def _fail(message: str, status: int, *bars: "_PhaseBar") -> int:
-    _end_bars(*bars)
-    print(message, file=sys.stderr)
-    return status
-
-
-def _end_bars(*bars: "_PhaseBar") -> None:
-    for bar in bars:
-        bar.end()
 
 
 class _PhaseBar:

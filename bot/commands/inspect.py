@@ -1,24 +1,30 @@
-"""`cancelbot show`, `list` and `history`: what the Slack views show, as plain text."""
+"""`cancelbot show`, `list`, `history` and `jobs`: the Slack views, as the console reads them.
+
+Each command renders the very Block Kit message `/cancelled` answers with (handlers/render/)
+through the console's text renderer (bot/console/render.py), so the terminal cannot say
+anything Slack does not. Buttons show as `[Label]`. A terminal has no message size limit: the
+history and the jobs list show every line where Slack counts the ones past its room.
+"""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy.exc import OperationalError, ProgrammingError
-
-from bot.commands.problems import database_unusable
-from bot.config import ConfigError, Settings
-from bot.text_views import render_history, render_jobs, render_listing, render_lookup
-from bot.wiring import open_store
-from domain.errors import DomainError
+from bot.commands.context import READING, Command
+from bot.console.render import plain_text
 from domain.filters import FILTER_FORMS, parse_filters
 from domain.lookup import history, jobs_overview, list_orders, look_up
 from domain.ports import UnitOfWork
 from domain.status import StatusContext
+from handlers.render.history import history_message
+from handlers.render.jobs import jobs_message
+from handlers.render.listing import PAGE_SIZE, listing_message
+from handlers.render.lookup_card import lookup_card
+from handlers.render.mrkdwn import Rendered
 
-View = Callable[[UnitOfWork, StatusContext, argparse.Namespace], str]
+View = Callable[[UnitOfWork, StatusContext, argparse.Namespace], Rendered]
+NO_SIZE_LIMIT = 1 << 40  # characters: as much as the terminal is given
 
 
 def parse_now(text: str) -> datetime:
@@ -40,62 +46,51 @@ def add_now_option(parser: argparse.ArgumentParser) -> None:
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show = commands.add_parser("show", help="the lookup card of one order, as Slack shows it")
     show.add_argument("packing_no", metavar="PACKING_NO")
-    show.set_defaults(run=lambda args: run_view(args, show_view))
+    show.set_defaults(view=show_view)
     listing = commands.add_parser(
         "list", help="cancelled orders with tab and status counts, as Slack lists them",
         description=f"Filters: {FILTER_FORMS}.",
     )
     listing.add_argument("filters", nargs="*", metavar="FILTER")
-    listing.set_defaults(run=lambda args: run_view(args, list_view))
+    listing.set_defaults(view=list_view)
     trail = commands.add_parser("history", help="the audit trail of one order")
     trail.add_argument("packing_no", metavar="PACKING_NO")
-    trail.set_defaults(run=lambda args: run_view(args, history_view))
+    trail.set_defaults(view=history_view)
     jobs = commands.add_parser(
         "jobs", help="jobs queued or running, and results not yet delivered to Slack")
-    jobs.set_defaults(run=lambda args: run_view(args, jobs_view))
+    jobs.set_defaults(view=jobs_view)
     for parser in (show, listing, trail, jobs):
         add_now_option(parser)
+        parser.set_defaults(run=run_view, wording=READING)
 
 
-def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def jobs_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """Work in flight, with the attempts and last errors of undelivered results."""
-    return render_jobs(jobs_overview(uow), ctx.zone)
+    return jobs_message(jobs_overview(uow), ctx.zone, budget=NO_SIZE_LIMIT)
 
 
-def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """The lookup card of args.packing_no."""
-    return render_lookup(look_up(uow, args.packing_no, ctx), ctx.zone)
+    return lookup_card(look_up(uow, args.packing_no, ctx), ctx.zone)
 
 
-def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """A page of cancelled orders for args.filters, with the counts."""
-    query = parse_filters(args.filters, ctx.now, ctx.zone)
-    return render_listing(list_orders(uow, query, ctx), ctx.zone, " ".join(args.filters))
+    query = parse_filters(args.filters, ctx.now, ctx.zone, page_size=PAGE_SIZE)
+    return listing_message(list_orders(uow, query, ctx), ctx.zone)
 
 
-def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> str:
+def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """The audit trail of args.packing_no."""
     order, events = history(uow, args.packing_no)
-    return render_history(order, events, ctx.zone)
+    return history_message(order, events, ctx.zone, budget=NO_SIZE_LIMIT)
 
 
-def run_view(args: argparse.Namespace, view: View) -> int:
-    """Open the store, print one view; a refusal or an unreadable database exits with 1."""
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    store = open_store(settings)
-    try:
-        with store.uow() as uow:
-            print(view(uow, settings.status_context(args.now), args))
-        return 0
-    except DomainError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except (OperationalError, ProgrammingError) as exc:
-        print(database_unusable(exc), file=sys.stderr)
-        return 1
-    finally:
-        store.close()
+def run_view(command: Command) -> int:
+    """Print one view; a refusal (unknown order, bad filter) goes to bot/cli.py as DomainError."""
+    args = command.args
+    ctx = command.settings.status_context(args.now)
+    with command.open_store().uow() as uow:
+        rendered = args.view(uow, ctx, args)
+    print(plain_text(rendered.blocks))
+    return 0

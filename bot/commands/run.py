@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import logging
-import sys
 from typing import Protocol
 from urllib.error import URLError
 
@@ -17,16 +16,12 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.app import build_app
-from bot.commands.problems import database_unusable
-from bot.commands.worker import background, configure_logging
-from bot.config import ConfigError, Settings
+from bot.commands.context import Command, CommandFailed
+from bot.composition import background, build_app, configure_logging, slack_client
+from bot.config import Settings
 from bot.http import HttpRunner
 from bot.scheduler import run_until_signalled
-from bot.wiring import open_store
-from handlers.slack_client import make_web_client
 
 DEFAULT_PORT = 3000
 SLACK_API = "https://slack.com/api/"
@@ -69,39 +64,29 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def run_bot(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or SIGINT: 0 after a clean stop, 1 when it cannot start."""
+def run_bot(command: Command) -> int:
+    """Serve until SIGTERM or SIGINT: 0 after a clean stop; CommandFailed when it cannot start."""
     configure_logging()
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        return _fail(str(exc))
+    settings = command.settings
     problem = missing_setting(settings)
     if problem:
-        return _fail(problem)
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)  # type: ignore[arg-type]
+        raise CommandFailed(problem)
+    client = slack_client(settings)
     problem = token_problem(client, settings.slack_api_url)
     if problem:
-        return _fail(problem)
-    store = open_store(settings)
-    try:
-        # fails here if the database does not answer
-        worker, scheduler = background(settings, store, client=client)
-        app = build_app(settings, store.uow, client, sales_site=store.sales_site)
-        front = make_front(app, settings, store.engine, args.host, args.port)
-        front.start()
-        log.info("serving Slack in %s mode at %s", front.mode, front.address)
-        run_until_signalled(scheduler, worker, before_stop=front.stop)
-        return 0
-    except (OperationalError, ProgrammingError) as exc:
-        return _fail(database_unusable(exc, "use"))
-    except StartFailed as exc:
-        return _fail(str(exc))
-    finally:
-        store.close()
+        raise CommandFailed(problem)
+    store = command.open_store()
+    # fails here if the database does not answer
+    worker, scheduler = background(settings, store, client=client)
+    app = build_app(settings, store.uow, client, sales_site=store.sales_site)
+    front = make_front(app, settings, store.engine, command.args.host, command.args.port)
+    front.start()
+    log.info("serving Slack in %s mode at %s", front.mode, front.address)
+    run_until_signalled(scheduler, worker, before_stop=front.stop)
+    return 0
 
 
-class StartFailed(Exception):
+class StartFailed(CommandFailed):
     """Slack could not be reached as configured; the message says what to fix."""
 
 
@@ -160,8 +145,3 @@ class SocketModeRunner:
 
     def stop(self) -> None:
         self.handler.close()
-
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 1

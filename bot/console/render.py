@@ -5,7 +5,8 @@ import html
 import re
 from typing import Any, Callable
 
-# a button's number, given the button element and its block (the caller keeps the numbering)
+# a button's number, given the button element and its block (the caller keeps the numbering);
+# None shows the button as `[Label]`, for text nobody can press a button in
 Numberer = Callable[[dict[str, Any], dict[str, Any]], object]
 
 DIVIDER = "-" * 40
@@ -60,6 +61,11 @@ def render_blocks(blocks: list[dict[str, Any]], number: Numberer,
     for block in blocks:
         lines += _render_block(block, number, bold)
     return lines
+
+
+def plain_text(blocks: list[dict[str, Any]]) -> str:
+    """Blocks as plain text with buttons as `[Label]`: what Slack shows, for output to read."""
+    return "\n".join(render_blocks(blocks, lambda element, block: None))
 
 
 def render_message(message: dict[str, Any], number: Numberer,
@@ -129,7 +135,8 @@ def _element(element: dict[str, Any], block: dict[str, Any], number: Numberer,
              bold: Callable[[str], str]) -> str:
     kind = element.get("type")
     if kind == "button":
-        return f"[{number(element, block)}] {text_of(element.get('text'))}"
+        label, n = text_of(element.get("text")), number(element, block)
+        return f"[{label}]" if n is None else f"[{n}] {label}"
     if kind in ("static_select", "overflow", "users_select", "datepicker"):
         return f"({text_of(element.get('placeholder')) or kind}: not available in the console)"
     if kind == "image":

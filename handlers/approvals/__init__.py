@@ -1,4 +1,4 @@
-"""Listeners: approvals (registered by bot/app.py)."""
+"""Listeners: approvals (registered by bot/composition.py)."""
 from __future__ import annotations
 
 from slack_bolt import App

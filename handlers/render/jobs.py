@@ -5,7 +5,8 @@ from datetime import tzinfo
 
 from domain.lookup import JobsOverview
 from domain.ports import OutboxMessage
-from domain.requests import Job
+from domain.remote_recovery import waiting_words
+from domain.requests import Job, JobState
 from domain.window import format_local
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
@@ -18,27 +19,32 @@ from handlers.render.mrkdwn import (
 
 ERROR_MAX = 200  # escaped (up to 5 times longer), a line still fits its limit
 NUMBER_MAX = 40
-# the jobs get half the room, the undelivered results (with their errors) the other half
-HALF_BUDGET = MESSAGE_BLOCKS_CHARS_BUDGET // 2
 
 
-def jobs_message(overview: JobsOverview, zone: tzinfo) -> Rendered:
-    """Both lists with their counts; lines past the room are counted instead."""
+def jobs_message(overview: JobsOverview, zone: tzinfo,
+                 budget: int = MESSAGE_BLOCKS_CHARS_BUDGET) -> Rendered:
+    """Both lists with their counts; lines past the room (budget characters) are counted."""
     jobs, undelivered = overview.jobs, overview.undelivered
+    # the jobs get half the room, the undelivered results (with their errors) the other half
+    half = budget // 2
     blocks = line_sections(f"*Jobs queued or running: {len(jobs)}*",
-                           [job_line(job) for job in jobs], HALF_BUDGET, "…and {n} more jobs.")
+                           [job_line(job, zone) for job in jobs], half,
+                           "…and {n} more jobs.")
     blocks += line_sections(f"*Results not yet in their Slack thread: {len(undelivered)}*",
-                            [undelivered_line(m, zone) for m in undelivered], HALF_BUDGET,
+                            [undelivered_line(m, zone) for m in undelivered], half,
                             "…and {n} more results.")
     text = (f"Jobs queued or running: {len(jobs)}; "
             f"results not yet in their Slack thread: {len(undelivered)}")
     return Rendered(truncate(text, FALLBACK_TEXT_MAX), blocks)
 
 
-def job_line(job: Job) -> str:
-    """'#12 resync QSP… (request #3): queued, attempt 0'."""
-    return (f"• #{job.id} {job.action.value} `{job.packing_no}` (request #{job.request_id}): "
-            f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}")
+def job_line(job: Job, zone: tzinfo) -> str:
+    """'#12 resync QSP… (request #3): queued, attempt 0'; a job waiting on the order service
+    says since when, its recovery there, its errors in a row and its next look."""
+    line = f"• #{job.id} {job.action.value} `{job.packing_no}` (request #{job.request_id}): "
+    if job.state is JobState.WAITING:
+        return line + escape(truncate(waiting_words(job, zone), ERROR_MAX * 2))
+    return line + f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}"
 
 
 def undelivered_line(message: OutboxMessage, zone: tzinfo) -> str:

@@ -51,7 +51,8 @@ def cancelled_card(found: Lookup, zone: tzinfo) -> Rendered:
 
 
 def allowed_action(found: Lookup) -> Action | None:
-    """The one action allowed now, or None (DESIGN.md: a button only where it is allowed)."""
+    """The one action allowed now, or None: a Request button only where the status allows a
+    request (docs/rules.md, "Recovery status", and rule 5)."""
     check = found.check
     if check is None or not check.allowed:
         return None

@@ -22,7 +22,7 @@ VIEW_TEXT_BUDGET = 9000  # the orders and skipped lines of a bulk modal, all sec
 
 
 def what_happens(action: Action, packing_no: str) -> str:
-    """The effect of the action on one order, in the words DESIGN.md uses."""
+    """The effect of the action on one order, in the words of docs/rules.md rules 2 to 4."""
     if action is Action.RESYNC:
         return (f"The order is imported again from the sales site under a *new packing number*; "
                 f"{packing_no} stops being valid.")

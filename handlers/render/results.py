@@ -18,7 +18,7 @@ from handlers.render.mrkdwn import (
     truncate,
 )
 
-RESTART_STAGES = "order confirmation, then the waybill, then pickup"  # DESIGN.md rule 4
+RESTART_STAGES = "order confirmation, then the waybill, then pickup"  # docs/rules.md rule 4
 RESTART = f"Processing starts again at {RESTART_STAGES}."
 LABELS = {  # action: (success label, failure label)
     Action.RESYNC: (Status.RESYNCED.label, Status.FAILED_TO_RESYNC.label),

@@ -1,4 +1,4 @@
-"""Listeners: requests (registered by bot/app.py)."""
+"""Listeners: requests (registered by bot/composition.py)."""
 from __future__ import annotations
 
 from slack_bolt import App

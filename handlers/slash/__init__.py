@@ -1,4 +1,4 @@
-"""Listeners: `/cancelled` and the buttons of its list pages (registered by bot/app.py)."""
+"""Listeners: `/cancelled` and its list pages' buttons (registered by bot/composition.py)."""
 from __future__ import annotations
 
 from slack_bolt import App

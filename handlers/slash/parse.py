@@ -1,4 +1,5 @@
-"""The text after `/cancelled`, read into a sub-command (DESIGN.md's slash grammar)."""
+"""The text after `/cancelled`, read into a sub-command (the grammar of `/cancelled help`,
+handlers/render/usage.py)."""
 from __future__ import annotations
 
 import enum

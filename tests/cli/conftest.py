@@ -5,6 +5,7 @@ schema as well when TEST_DATABASE_URL is set (the `db_url` fixture of tests/conf
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,23 @@ ORDERS_HEADER = (
     "cancelled_by,payment_at,recipient,items"
 )
 SALES_ORDERS_HEADER = "sales_site,sales_order_no,status,payment_at,recipient,items,updated_at"
+TAB_BUTTON = re.compile(r"^\[(.+): (\d+)\]$")  # `[Sales Site Order Cancel: 3]`
+STATUS_COUNT = re.compile(r"^(.+) (\d+)(?: \(shown\))?$")  # `Resync Available 2 (shown)`
+
+
+def listed_counts(list_output: str) -> dict[str, int]:
+    """The counts of a `cancelbot list` page by label: its tab buttons and its Statuses line."""
+    counts: dict[str, int] = {}
+    for line in list_output.splitlines():
+        tab = TAB_BUTTON.match(line)
+        if tab:
+            counts[tab.group(1)] = int(tab.group(2))
+        elif line.startswith("Statuses: "):
+            for part in line.removeprefix("Statuses: ").split(" · "):
+                status = STATUS_COUNT.match(part)
+                assert status, part
+                counts[status.group(1)] = int(status.group(2))
+    return counts
 
 
 @dataclass(frozen=True)

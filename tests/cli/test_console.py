@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from bot.app import build_app
+from bot.composition import build_app
 from bot.cli import main
 from bot.config import Settings
 from bot.console.door import Door

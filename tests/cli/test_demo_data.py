@@ -8,9 +8,9 @@ import pytest
 
 from bot import cli
 from domain.status import Status
+from tests.cli.conftest import listed_counts as counts
 
 NOW = "--now=2026-11-24T10:00:00+09:00"
-COUNT = re.compile(r"^  (\S.*?)\s+(\d+)$")
 
 
 @pytest.fixture
@@ -25,12 +25,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = cli.main([*argv, NOW])
     out, err = capsys.readouterr()
     return status, out, err
-
-
-def counts(list_output: str) -> dict[str, int]:
-    """The label -> count lines of `cancelbot list` (tabs and statuses)."""
-    found = (COUNT.match(line) for line in list_output.splitlines())
-    return {m.group(1): int(m.group(2)) for m in found if m}
 
 
 def test_demo_data_lists_every_status_of_both_families_and_no_action(
@@ -52,8 +46,8 @@ def test_demo_data_showcase_orders_show_what_their_notes_promise(
 ) -> None:
     run(capsys, "demo-data")
     near = run(capsys, "show", "QSPDEMO01")[1]
-    assert re.search(r"Deadline .*\((\d{1,2}) hours? \d+ minutes? left\)", near)
-    assert "Warning" in near and near.rstrip().endswith("[Request resync]")
+    assert re.search(r"\n  Time left: (\d{1,2}) hours? \d+ minutes?\n", near)
+    assert "\n  ⚠ " in near and near.rstrip().endswith("[Request resync]")  # the warning
     assert "was resynced: the new packing number is QSP" in run(capsys, "show", "QSPDEMO04")[1]
     assert "duplicates: QSP" in run(capsys, "show", "QSPDEMO06")[1]
     assert "came back through a restore" in run(capsys, "show", "QSPDEMO07")[1]
@@ -69,7 +63,8 @@ def test_demo_data_has_orders_near_and_past_the_end_of_their_window(
     # cancelled between 14 days and 12 days ago: under 48 hours left
     near = run(capsys, "list", "status:resync_available", "from:2026-11-10", "to:11/11")[1]
     assert counts(near)["Resync Available"] > 0
-    assert "Resync Available" in near.splitlines()[-2]  # a row of the page
+    rows = [line for line in near.splitlines() if line.startswith("`")]
+    assert rows and all(row.endswith(" · Resync Available") for row in rows)
 
 
 def test_demo_data_refuses_a_database_that_already_has_orders(

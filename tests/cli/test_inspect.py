@@ -1,9 +1,11 @@
-"""`cancelbot show`, `list` and `history`: the Slack views as plain text, on a real database."""
+"""`cancelbot show`, `list` and `history`: the Slack views as the console reads them (fields as
+`Label: value`, buttons as `[Label]`), on a real database."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -12,6 +14,7 @@ from domain import execution, workflow
 from domain.model import (
     Action, CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage,
 )
+from domain.ports import AuditEvent
 from domain.status import StatusContext
 from domain.window import business_tz
 from store.db import make_engine
@@ -19,6 +22,7 @@ from store.mapping import sales_order_values
 from store.models import SalesOrderRow
 from store.repositories import EmbeddedSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
+from tests.cli.conftest import listed_counts
 
 KST = timezone(timedelta(hours=9))
 SEOUL = business_tz("Asia/Seoul")
@@ -97,6 +101,18 @@ def seeded(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return db_url
 
 
+@contextmanager
+def writing(url: str) -> Iterator[SqlUnitOfWork]:
+    """A unit of work on the test database, committed when the block ends."""
+    engine = make_engine(url)
+    try:
+        with uow_factory(session_factory(engine))() as uow:
+            yield uow
+            uow.commit()
+    finally:
+        engine.dispose()
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = cli.main([*argv, NOW])
     out, err = capsys.readouterr()
@@ -108,17 +124,16 @@ def test_show_cancelled_order_gives_the_card_with_its_deadline_warning_and_butto
 ) -> None:
     status, out, _ = run(capsys, "show", OPEN_API)
     assert status == 0
+    lines = out.splitlines()
+    assert lines[:2] == [f"{OPEN_API} · Resync Available", "A resync can be requested."]
     for shown in (
-        f"Packing number  {OPEN_API}", "Seller          dasom-shop",
-        "Sales site      interpark, sales order TM2611110001", "Origin          api",
-        "Category        Delivery Cancelled (Sales Site API)",
-        "Cancelled       2026-11-11 10:00 KST by the seller",
-        "Paid            2026-11-10 22:00 KST",
-        "Status          Resync Available: A resync can be requested.",
-        "Deadline        2026-11-25 10:00 KST (1 day left)",
-        "Warning         The order was cancelled on 2026-11-11 but paid on 2026-11-10",
+        "Seller: dasom-shop", "Sales site: interpark · order TM2611110001", "Origin: api",
+        "Category: Delivery Cancelled (Sales Site API)",
+        "Cancelled: 2026-11-11 10:00 KST by the seller", "Paid: 2026-11-10 22:00 KST",
+        "Deadline: 2026-11-25 10:00 KST", "Time left: 1 day",
     ):
-        assert shown in out
+        assert f"  {shown}" in lines
+    assert "⚠ The order was cancelled on 2026-11-11 but paid on 2026-11-10" in out
     assert out.rstrip().endswith("[Request resync]")
 
 
@@ -126,7 +141,7 @@ def test_show_reads_the_packing_number_forgiving_case_and_spaces(
     seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out, _ = run(capsys, "show", f"  {OPEN_API.lower()} ")
-    assert status == 0 and f"Packing number  {OPEN_API}" in out
+    assert status == 0 and out.startswith(f"{OPEN_API} · Resync Available")
 
 
 def test_show_order_past_its_window_says_closed_and_offers_no_button(
@@ -134,8 +149,8 @@ def test_show_order_past_its_window_says_closed_and_offers_no_button(
 ) -> None:
     status, out, _ = run(capsys, "show", CLOSED_EXCEL)
     assert status == 0
-    assert "Status          Unrecoverable: The 14-day window is closed" in out
-    assert "Deadline        2026-11-15 09:30 KST (closed)" in out
+    assert out.startswith(f"{CLOSED_EXCEL} · Unrecoverable\nThe 14-day window is closed")
+    assert "  Deadline: 2026-11-15 09:30 KST (closed)" in out.splitlines()
     assert "[Request" not in out
 
 
@@ -144,9 +159,10 @@ def test_show_resynced_order_points_to_its_new_packing_number(
 ) -> None:
     status, out, _ = run(capsys, "show", RESYNCED)
     assert status == 0
-    assert out.startswith(f"{RESYNCED} was resynced: the new packing number is {NEW_NUMBER}")
-    assert "is no longer valid" in out and "stage: order confirmation" in out
-    assert "Status          Resynced" in out
+    first = out.splitlines()[0]
+    assert f"{RESYNCED} was resynced: the new packing number is {NEW_NUMBER}" in first
+    assert "is no longer valid" in first and "stage: order confirmation" in first
+    assert f"{RESYNCED} · Resynced" in out
     assert "[Request" not in out and "Deadline" not in out
 
 
@@ -167,7 +183,7 @@ def test_show_active_order_says_it_is_not_cancelled_and_gives_its_stage(
     assert out.startswith(
         f"{ACTIVE} is not cancelled: it is in Order Management (processing stage: pickup request)."
     )
-    assert "Seller          nuri-fashion" in out
+    assert "  Seller: nuri-fashion" in out.splitlines()
     assert "Status" not in out and "[Request" not in out
 
 
@@ -178,7 +194,7 @@ def test_show_restored_order_says_it_came_back_through_a_restore(
     assert status == 0
     assert "(processing stage: order confirmation)" in out
     assert "It came back through a restore, with the same packing number." in out
-    assert "Status          Recovered" in out
+    assert "  Status: Recovered · Restored with the same packing number" in out
     assert "[Request" not in out
 
 
@@ -187,9 +203,9 @@ def test_show_sales_site_cancel_offers_nothing(
 ) -> None:
     status, out, _ = run(capsys, "show", SITE_CANCEL)
     assert status == 0
-    assert "Category        Sales Site Order Cancel" in out
-    assert "2026-11-22 08:00 KST at the sales site" in out
-    assert "No Action" in out and "[Request" not in out
+    assert "  Category: Sales Site Order Cancel" in out.splitlines()
+    assert "Cancelled: 2026-11-22 08:00 KST at the sales site" in out
+    assert out.startswith(f"{SITE_CANCEL} · No Action") and "[Request" not in out
 
 
 def test_show_unknown_packing_number_says_so_and_exits_1(
@@ -213,15 +229,16 @@ def test_list_shows_tab_counts_status_counts_and_a_page_of_orders(
 ) -> None:
     status, out, _ = run(capsys, "list")
     assert status == 0
-    lines = [" ".join(line.split()) for line in out.splitlines()]
-    for counted in (
-        "Delivery Cancelled (Sales Site API) 2", "Delivery Cancelled (Excel/Manual Registered) 2",
-        "Sales Site Order Cancel 1", "Resync Available 1", "Resyncing 0", "Resynced 1",
-        "Recovered 1", "Unrecoverable 1", "No Action 1",
-    ):
-        assert counted in lines
-    assert f"{OPEN_API} dasom-shop interpark 2026-11-11 10:00 KST Resync Available" in lines
-    assert lines[-1] == "page 1 of 1 (5 orders)"
+    expected = {
+        "Delivery Cancelled (Sales Site API)": 2, "Delivery Cancelled (Excel/Manual Registered)": 2,
+        "Sales Site Order Cancel": 1, "Resync Available": 1, "Resyncing": 0, "Resynced": 1,
+        "Recovered": 1, "Unrecoverable": 1, "No Action": 1,
+    }
+    counts = listed_counts(out)
+    assert {label: counts.get(label) for label in expected} == expected
+    lines = out.splitlines()
+    assert f"`{OPEN_API}` · dasom-shop · interpark · 2026-11-11 10:00 KST · Resync Available" in lines
+    assert "  page 1 of 1 (5 orders)" in lines
     assert ACTIVE not in out and NEW_NUMBER not in out
 
 
@@ -235,23 +252,26 @@ def test_list_of_one_tab_counts_only_that_tabs_statuses(
     assert out.rstrip().endswith("page 1 of 1 (2 orders)")
 
 
-@pytest.mark.parametrize("filters, shown", [
-    (["status:unrecoverable"], {CLOSED_EXCEL}),
-    (["api", "status:resynced"], {RESYNCED}),
-    (["seller:dasom-shop"], {OPEN_API}),
-    (["site:INTERPARK"], {OPEN_API}),
-    (["from:11/19", "to:11/20"], {RESYNCED, RESTORED}),
-    (["from:2026-11-21"], {SITE_CANCEL}),
-    (["from:7d"], {RESYNCED, RESTORED, SITE_CANCEL}),
+@pytest.mark.parametrize("filters, shown, title", [
+    (["status:unrecoverable"], {CLOSED_EXCEL}, "status Unrecoverable"),
+    (["api", "status:resynced"], {RESYNCED},
+     "Delivery Cancelled (Sales Site API) · status Resynced"),
+    (["seller:dasom-shop"], {OPEN_API}, "seller dasom-shop"),
+    (["site:INTERPARK"], {OPEN_API}, "site interpark"),
+    (["from:11/19", "to:11/20"], {RESYNCED, RESTORED},
+     "cancelled from 2026-11-19 00:00 KST · cancelled before 2026-11-21 00:00 KST"),
+    (["from:2026-11-21"], {SITE_CANCEL}, "cancelled from 2026-11-21 00:00 KST"),
+    (["from:7d"], {RESYNCED, RESTORED, SITE_CANCEL}, "cancelled from 2026-11-17 10:00 KST"),
 ])
-def test_list_filters_choose_the_orders_shown(
-    seeded: str, capsys: pytest.CaptureFixture[str], filters: list[str], shown: set[str]
+def test_list_filters_choose_the_orders_shown_and_the_title_names_them(
+    seeded: str, capsys: pytest.CaptureFixture[str], filters: list[str], shown: set[str],
+    title: str,
 ) -> None:
     status, out, _ = run(capsys, "list", *filters)
     assert status == 0
     all_cancelled = {OPEN_API, CLOSED_EXCEL, RESYNCED, RESTORED, SITE_CANCEL}
     assert {no for no in all_cancelled if no in out} == shown
-    assert f"({' '.join(filters)})" in out.splitlines()[0]
+    assert out.splitlines()[0] == f"Cancelled deliveries · {title}"
 
 
 def test_list_with_nothing_matching_says_so(
@@ -259,23 +279,23 @@ def test_list_with_nothing_matching_says_so(
 ) -> None:
     status, out, _ = run(capsys, "list", "seller:nobody")
     assert status == 0
-    assert out.rstrip().endswith("No cancelled orders match these filters.")
+    assert "No cancelled orders match these filters." in out.splitlines()
+    assert "`QSP" not in out
 
 
 def test_list_pages_through_more_orders_than_fit(
     seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = make_engine(seeded)
-    with uow_factory(session_factory(engine))() as uow:
+    with writing(seeded) as uow:
         for n in range(8):
             uow.orders.add(cancelled(f"QSP26111500{n:02d}", Origin.EXCEL, kst(2026, 11, 15, n)))
-        uow.commit()
-    engine.dispose()
-    assert run(capsys, "list")[1].rstrip().endswith("page 1 of 2 (13 orders)")
+    first = run(capsys, "list")[1].splitlines()
+    assert "  page 1 of 2 (13 orders)" in first and "[Next]" in first
     status, out, _ = run(capsys, "list", "page:2")
     assert status == 0
-    assert len([line for line in out.splitlines() if line.startswith("QSP")]) == 3
-    assert out.rstrip().endswith("page 2 of 2 (13 orders)")
+    assert len([line for line in out.splitlines() if line.startswith("`QSP")]) == 3
+    assert "  page 2 of 2 (13 orders)" in out.splitlines()
+    assert "[Previous]" in out.splitlines() and "[Next]" not in out
 
 
 def test_list_with_an_unknown_word_names_it_and_exits_1(
@@ -293,11 +313,28 @@ def test_history_shows_who_asked_who_approved_and_the_result(
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == f"History of {RESYNCED}"
-    assert lines[1].startswith("2026-11-21 09:00 KST  requested by U_AGENT")
+    assert lines[1].startswith("2026-11-21 09:00 KST · requested by U_AGENT")
     assert "seller asked" in lines[1]
     assert "approved by U_LEAD" in lines[2]
-    result = f"succeeded by cancelbot ({RESYNCED} request #1 job #1): packing number {NEW_NUMBER}"
+    result = (f"succeeded by cancelbot ({RESYNCED}, request #1, job #1): "
+              f"packing number {NEW_NUMBER}")
     assert result in out
+
+
+def test_history_shows_every_event_even_more_than_one_slack_message_holds(
+    seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with writing(seeded) as uow:
+        for n in range(150):
+            uow.audit.record(AuditEvent(kst(2026, 11, 12, 9) + timedelta(minutes=n), "U_AGENT",
+                                        "requested", OPEN_API, detail=f"note {n:03d} " + "x" * 60))
+
+    status, out, _ = run(capsys, "history", OPEN_API)
+
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 151 and "earlier event" not in out
+    assert "note 000" in lines[1] and "note 149" in lines[-1]
 
 
 def test_history_of_an_order_nobody_asked_about_says_so(
@@ -305,7 +342,8 @@ def test_history_of_an_order_nobody_asked_about_says_so(
 ) -> None:
     status, out, _ = run(capsys, "history", OPEN_API)
     assert status == 0
-    assert out.strip() == f"Nothing has been requested for {OPEN_API} yet."
+    assert out.splitlines() == [f"History of {OPEN_API}",
+                                f"Nothing has been requested for {OPEN_API} yet."]
 
 
 def test_show_on_a_database_never_migrated_says_to_upgrade(

@@ -6,7 +6,6 @@ import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -24,14 +23,20 @@ from domain.workflow import set_request_message
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.integration.builders import Database
 from tests.integration.job_support import queued_jobs
-from tests.integration.test_worker_processes import DEADLINE, ROOT, real_now, wait_until
+from tests.integration.test_worker_processes import (
+    DEADLINE,
+    ROOT,
+    real_now,
+    stop_process,
+    wait_until,
+)
 from tests.slack.conftest import TOKEN, client_for, fake_slack  # noqa: F401 - a fixture
 from tests.slack.signed import SIGNING_SECRET, SlackSender
 
 APP_TOKEN = "xapp-1-A0CANCELBOT-1-test"
 POLL_SECONDS = "0.2"
 CHANNEL = "C0APPROVALS"
-SHARED = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack/payloads files
+SHARED = ROOT / "tests" / "slack" / "reference"  # Slack's documented messages (README there)
 
 
 SERVING = re.compile(r"serving Slack in HTTP mode at (http://127\.0\.0\.1:\d+)/slack/events")
@@ -71,13 +76,7 @@ class Bot:
 
     def stop(self) -> int:
         """SIGTERM, then the exit status; a process that does not stop fails with its output."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(DEADLINE)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"did not stop on SIGTERM:\n{self.output()}") from None
+        return stop_process(self.process, self.log)
 
 
 @pytest.fixture

@@ -111,3 +111,14 @@ def test_a_database_url_that_cannot_be_used_is_one_line_without_its_password(
     run = cancelbot_on(url, *argv)
 
     assert (run.status, run.out, run.err) == (1, "", said + "\n")
+
+
+def test_an_import_with_a_database_url_that_cannot_be_used_exits_2_as_for_any_setting(
+        cancelbot_on, tmp_path):
+    argv, _ = _commands(tmp_path)["import"]
+
+    run = cancelbot_on("not a url", *argv)
+
+    assert (run.status, run.out) == (2, "")
+    assert run.err == ("configuration error: DATABASE_URL is not a database URL; write "
+                       "sqlite:///FILE.sqlite3 or postgresql+psycopg://USER@HOST/DATABASE\n")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.wiring import open_store
+from bot.composition import open_store
 from domain.errors import SalesSiteUnavailable
 from domain.execution import run_job
 from domain.failures import FailureCode

@@ -1,13 +1,14 @@
 """JobWorker end to end on a real database with a fixed clock, and the scheduler around it."""
 from __future__ import annotations
 
+import signal
 import threading
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.config import Settings
-from bot.scheduler import build_scheduler
+from bot.scheduler import build_scheduler, run_until_signalled
 from bot.worker import JobWorker
 from store.models import AuditRow
 from store.repositories import EmbeddedSalesSite
@@ -21,6 +22,7 @@ from tests.integration.job_support import (
     outbox_job_ids,
     queued_jobs,
 )
+from tests.integration.test_worker_processes import DEADLINE, wait_until
 
 LEASE = timedelta(seconds=60)
 SETTINGS = Settings(database_url="unused", poll_seconds=5)
@@ -170,6 +172,30 @@ def scheduled(deliver=None, digest=None, poll=2.5):
         return {job.id: job for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_sigterm_that_another_thread_receives_still_stops_the_process(db):
+    # the kernel hands a process's signal to any of its threads; Python runs the handler on
+    # the main thread, but only once that thread runs again
+    worker = make_worker(db)
+    scheduler = build_scheduler(worker, None, None, SETTINGS)
+    returned = threading.Event()
+    woken_by_the_test: list[bool] = []
+
+    def sigterm_on_this_thread() -> None:
+        wait_until(lambda: scheduler.running, "the scheduler to start")
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+        if not returned.wait(DEADLINE / 2):  # never returned: wake the main thread, and fail
+            woken_by_the_test.append(True)
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)  # type: ignore[arg-type]
+
+    sender = in_background(sigterm_on_this_thread)
+    run_until_signalled(scheduler, worker, signals=(signal.SIGTERM,))
+    returned.set()
+    sender.join()
+
+    assert woken_by_the_test == []
+    assert not scheduler.running
 
 
 def test_the_scheduler_polls_jobs_outbox_and_leases_and_never_doubles_a_poll():

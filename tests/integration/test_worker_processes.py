@@ -39,6 +39,22 @@ def real_now() -> datetime:
     return datetime.now(UTC)
 
 
+def stop_process(process: subprocess.Popen[bytes], log: Path) -> int:
+    """SIGTERM, then the exit status; a process still running after DEADLINE fails the test
+    with its log and the stacks of its threads (SIGUSR1: see bot/scheduler.py)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(DEADLINE)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        try:
+            process.wait(5)  # the stacks are written at once; this only lets them land
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise AssertionError(f"did not stop on SIGTERM:\n{log.read_text()}") from None
+
+
 def wait_until(condition: Callable[[], object], what: str, timeout: float = DEADLINE) -> None:
     end = time.monotonic() + timeout
     while not condition():
@@ -116,8 +132,7 @@ class Worker:
 
     def stop(self) -> int:
         """SIGTERM, then the exit status."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(DEADLINE)
+        return stop_process(self.process, self.log)
 
 
 @pytest.fixture
@@ -222,3 +237,18 @@ if POSTGRES_URL:  # several instances need PostgreSQL; the README says SQLite is
         assert len(made) == len({j for j, _ in made}) == len({p for _, p in made}) == 500
         finished = count(db.sessions, AuditRow, AuditRow.kind.in_(("succeeded", "failed")))
         assert finished == 1000
+
+
+@pytest.mark.slow
+def test_sigusr1_prints_what_every_thread_of_a_worker_is_doing_and_it_keeps_working(
+        db, workers, sales_site):
+    queue(db, resyncs=1)
+    worker = workers(sales_site.url)
+    assert sales_site.received.wait(DEADLINE), worker.log.read_text()
+
+    worker.process.send_signal(signal.SIGUSR1)
+    # the poll waiting on the sales site, as a frame of the stacks written to the log
+    wait_until(lambda: worker.says(" in run_due\n"), "the stacks in the log")
+    sales_site.release.set()
+    wait_until(lambda: unfinished(db) == 0, "the job to finish after the dump")
+    assert worker.stop() == 0

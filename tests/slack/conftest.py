@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from slack_sdk import WebClient
 from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 
-from bot.app import build_app
+from bot.composition import build_app, sales_site_for
 from bot.config import Settings
 from bot.http import EVENTS_PATH, make_server, stop_server
-from bot.wiring import sales_site_for
 from handlers.slack_client import make_web_client
 from store.db import make_engine
 from store.uow import SqlUnitOfWork, session_factory, uow_factory

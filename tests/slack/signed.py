@@ -1,8 +1,9 @@
 """Requests to the app exactly as Slack sends them: form bodies, signed with the signing secret.
 
-Shapes follow ../shared/slack/payloads/: a slash command is a form; a click or a modal
-submission is a form with one `payload` field holding JSON. Each request Slack sends carries a
-fresh response URL (on the fake Slack, so answers to it are recorded) and a fresh trigger id.
+Shapes follow Slack's documented payloads (docs.slack.dev, "Slash commands", "Interactivity"):
+a slash command is a form; a click or a modal submission is a form with one `payload` field
+holding JSON. Each request Slack sends carries a fresh response URL (on the fake Slack, so
+answers to it are recorded) and a fresh trigger id.
 """
 from __future__ import annotations
 

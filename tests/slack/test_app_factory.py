@@ -10,7 +10,7 @@ from slack_bolt import App
 
 import bot
 import handlers
-from bot.app import build_app
+from bot.composition import build_app
 from tests.slack.conftest import client_for, settings_for
 
 

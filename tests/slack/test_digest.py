@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.commands.worker import background, digest_posting
+from bot.composition import background, digest_posting, open_store
 from bot.config import Settings
-from bot.wiring import open_store
 from domain.digest import closing_soon
 from domain.model import Origin, Recovery
 from handlers.digest import CLAIM_LEASE, DIGEST_EVENT, DigestOutcome, post_digest
@@ -243,7 +242,7 @@ def test_the_worker_posts_the_digest_to_the_approval_channel_at_the_time_it_is_c
                         approval_channel=APPROVALS)
     store = open_store(settings)
     add_orders(store.uow, closing_in("QSP2611120001", timedelta(hours=5)))
-    monkeypatch.setattr("bot.commands.worker.utc_now", lambda: MORNING)
+    monkeypatch.setattr("bot.composition.utc_now", lambda: MORNING)
     try:
         poster = digest_posting(settings, client_for(fake_slack), store, "worker-1")
 

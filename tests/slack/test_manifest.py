@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "tests" / "slack" / "reference"  # copies of ../shared/slack files
+REFERENCE = ROOT / "tests" / "slack" / "reference"  # Slack's published files (README there)
 SCHEMA = REFERENCE / "manifest.schema.1.0.0.json"
 README = ROOT / "README.md"
 SCOPES_HEADING = "### Bot token scopes"
@@ -108,7 +108,7 @@ ORIGINALS = {
 @pytest.mark.parametrize("copy", sorted(ORIGINALS))
 def test_the_kept_copies_of_slacks_material_equal_the_originals(copy: str) -> None:
     original = ROOT.parent / "shared" / "slack" / ORIGINALS[copy]
-    if not original.exists():  # a clone without ../shared/ beside it: the copies stand alone
+    if not original.exists():  # no originals beside this clone: the copies stand alone
         assert (REFERENCE / copy).stat().st_size > 0
         return
     assert (REFERENCE / copy).read_bytes() == original.read_bytes()

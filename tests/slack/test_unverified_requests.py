@@ -14,7 +14,7 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.app import build_app
+from bot.composition import build_app
 from handlers.actions import APPROVE
 from handlers.errors import on_error
 from handlers.trust import VERIFIED

@@ -31,7 +31,40 @@ def test_settings_default_to_a_sqlite_file_and_seoul():
     ({"CANCELBOT_POLL_SECONDS": "often"}, "CANCELBOT_POLL_SECONDS"),
     ({"SALES_SITE_API_URL": "ftp://sales"}, "SALES_SITE_API_URL must be an http"),
     ({"SLACK_API_URL": "localhost:9000/api/"}, "SLACK_API_URL must be an http"),
+    ({"CANCELBOT_RECOVERY_API_URL": "orders.internal/api"},
+     "CANCELBOT_RECOVERY_API_URL must be an http"),
+    ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "a day"}, "CANCELBOT_RECOVERY_TIMEOUT_HOURS must be"),
+    ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "0"}, "positive number of hours, not '0'"),
+    ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "-3"}, "positive number of hours"),
+    ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "inf"}, "positive number of hours"),
 ])
 def test_unusable_setting_is_named_in_the_error(env, words):
     with pytest.raises(ConfigError, match=words):
         Settings.from_env(env)
+
+
+def test_recoveries_go_to_the_order_service_named_by_its_url_and_token():
+    settings = Settings.from_env({
+        "CANCELBOT_RECOVERY_API_URL": "https://orders.smartship.example/api/v1",
+        "CANCELBOT_RECOVERY_API_TOKEN": "s3cret", "CANCELBOT_RECOVERY_TIMEOUT_HOURS": "1.5",
+    })
+    assert settings.recovery_api_url == "https://orders.smartship.example/api/v1"
+    assert settings.recovery_api_token == "s3cret"
+    assert settings.recovery_timeout_hours == 1.5
+
+
+def test_without_a_recovery_url_recoveries_stay_in_cancelbots_book_with_a_day_to_finish():
+    settings = Settings.from_env({"CANCELBOT_RECOVERY_API_TOKEN": ""})
+    assert (settings.recovery_api_url, settings.recovery_api_token) == (None, None)
+    assert settings.recovery_timeout_hours == 24
+
+
+def test_defaults_fill_only_the_settings_the_environment_leaves_empty():
+    settings = Settings.from_env(
+        {"CANCELBOT_APPROVERS": "U1", "CANCELBOT_POLL_SECONDS": ""},
+        defaults={"CANCELBOT_APPROVERS": "U0APPROVER", "CANCELBOT_POLL_SECONDS": "1",
+                  "CANCELBOT_APPROVAL_CHANNEL": "C0APPROVALS"},
+    )
+    assert settings.approvers == {"U1"}
+    assert settings.poll_seconds == 1.0
+    assert settings.approval_channel == "C0APPROVALS"

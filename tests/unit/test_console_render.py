@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.console.render import DIVIDER, clean_mrkdwn, render_blocks, render_message
+from bot.console.render import DIVIDER, clean_mrkdwn, plain_text, render_blocks, render_message
 from handlers.render.mrkdwn import context, escape, mention, section, slack_date
 
 
@@ -89,6 +89,13 @@ def test_buttons_are_numbered_in_reading_order_on_one_line_per_actions_block() -
 
     assert render_blocks(blocks, number) == ["Page 1", "[1] Next", "[2] Approve  [3] Reject"]
     assert number.pressed == ["Next", "Approve", "Reject"]
+
+
+def test_as_plain_text_buttons_read_as_their_labels_in_brackets_without_numbers() -> None:
+    blocks = [{**section("*Page 1*"), "accessory": button("Next")},
+              {"type": "actions", "elements": [button("Request resync"), button("Request restore")]}]
+
+    assert plain_text(blocks) == "Page 1\n[Next]\n[Request resync]  [Request restore]"
 
 
 def test_elements_the_console_cannot_use_say_so_instead_of_disappearing() -> None:

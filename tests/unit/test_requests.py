@@ -20,6 +20,9 @@ LEGAL = {
     (S.RUNNING, S.SUCCEEDED),
     (S.RUNNING, S.FAILED),
     (S.RUNNING, S.QUEUED),  # the lease ran out; handed back
+    (S.RUNNING, S.WAITING),  # handed to the order service
+    (S.WAITING, S.SUCCEEDED),  # the order service's answer, never back to the queue
+    (S.WAITING, S.FAILED),
 }
 ALL_PAIRS = list(itertools.product(JobState, JobState))
 
@@ -73,7 +76,7 @@ def test_failed_job_keeps_its_reason_and_leaves_its_order_failed_whatever_the_re
 
 
 @pytest.mark.parametrize("state", [S.AWAITING_APPROVAL, S.QUEUED, S.SUCCEEDED, S.REJECTED])
-def test_only_a_running_job_can_succeed(state):
+def test_only_a_running_or_waiting_job_can_succeed(state):
     with pytest.raises(IllegalTransition):
         job(state).succeed("RSY2611120001", CANCELLED_AT)
 
@@ -84,6 +87,7 @@ def test_only_a_running_job_can_succeed(state):
         (S.AWAITING_APPROVAL, Recovery.AWAITING),
         (S.QUEUED, Recovery.IN_PROGRESS),
         (S.RUNNING, Recovery.IN_PROGRESS),
+        (S.WAITING, Recovery.IN_PROGRESS),  # Resyncing / Recovering while the service works
         (S.SUCCEEDED, Recovery.DONE),
         (S.FAILED, Recovery.FAILED_RETRY),
     ],

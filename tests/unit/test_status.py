@@ -15,7 +15,7 @@ from tests.unit.fakes import CANCELLED_AT, active, cancelled, ctx
 OPEN_NOW = CANCELLED_AT + timedelta(days=6)
 CLOSED_NOW = CANCELLED_AT + timedelta(days=16, minutes=57)  # 2026-11-22 15:00 KST
 
-# DESIGN.md's status table, row by row
+# docs/rules.md's status table ("Recovery status"), row by row
 LABELS = [
     (Status.RESYNC_AVAILABLE, "Resync Available", Category.API, Phase.AVAILABLE),
     (Status.RESYNCING, "Resyncing", Category.API, Phase.IN_PROGRESS),
@@ -58,7 +58,8 @@ PRECEDENCE = [Phase.DONE, Phase.IN_PROGRESS, Phase.UNAVAILABLE, Phase.FAILED, Ph
 
 
 def expected_phase(category, recovery, window_open, site_ready):
-    """DESIGN.md: every phase whose condition holds, then the first by precedence."""
+    """docs/rules.md, "Recovery status": every phase whose condition holds, then the first by
+    precedence."""
     if category is Category.SITE:
         return Phase.NONE
     holds = {Phase.AVAILABLE}

@@ -1,0 +1,206 @@
+"""The composition root: the store, the Slack client, the listeners' dependencies, the Bolt app,
+the job worker and the scheduler, each built from Settings here and nowhere else.
+
+`cancelbot run`, `worker`, `console`, `doctor`, the other commands and the benchmarks take their
+parts from this module; nothing is built at import time. docs/architecture.md shows the layers.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_bolt.middleware import SslCheck
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.scheduler import build_scheduler
+from bot.worker import LEASE, JobWorker, worker_owner
+from domain.ports import RecoveryService, SalesSite, UnitOfWork
+from handlers import approvals, errors, requests, slash, webhook
+from handlers.approvers import ApproverDirectory
+from handlers.deps import Approvers, Deps
+from handlers.digest import post_digest
+from handlers.slack_client import make_web_client
+from handlers.thread_results import deliver_due
+from handlers.trust import InstalledWorkspaceOnly, SlackResponseUrlsOnly, SlackSignature
+from store.db import make_engine
+from store.recovery_service_http import HttpRecoveryService
+from store.repositories import EmbeddedSalesSite
+from store.sales_site_http import HttpSalesSite
+from store.uow import SqlUnitOfWork, session_factory, uow_factory
+
+FEATURES = (slash, requests, approvals)
+
+log = logging.getLogger("cancelbot.worker")
+
+
+def utc_now() -> datetime:
+    """The clock every process part reads (tests move it by replacing this function)."""
+    return datetime.now(timezone.utc)
+
+
+def configure_logging() -> None:
+    """Log lines on stderr for the long-running commands, without APScheduler's line per poll."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
+
+
+# -- the store --------------------------------------------------------------------------------
+
+@dataclass
+class Store:
+    engine: Engine
+    uow: Callable[[], SqlUnitOfWork]
+    sales_site: SalesSite
+    recoveries: RecoveryService | None = None  # None: jobs change cancelbot's own book
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings) -> Store:
+    """The database named by settings, the HTTP sales site if its URL is set (else embedded),
+    and the order service that carries recoveries out (None: cancelbot's own book)."""
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    return Store(engine, uow_factory(sessions), sales_site_for(settings, sessions),
+                 recovery_service_for(settings))
+
+
+def sales_site_for(settings: Settings, sessions: Callable[[], Session]) -> SalesSite:
+    """The HTTP sales site if SALES_SITE_API_URL is set, else the one embedded in the database."""
+    if settings.sales_site_api_url:
+        return HttpSalesSite(settings.sales_site_api_url, settings.sites_not_ready)
+    return EmbeddedSalesSite(sessions, settings.sites_not_ready)
+
+
+def recovery_service_for(settings: Settings) -> RecoveryService | None:
+    """Smartship's order service if CANCELBOT_RECOVERY_API_URL is set; None for the embedded
+    adapter, cancelbot's own book (domain/execution.py)."""
+    if not settings.recovery_api_url:
+        return None
+    return HttpRecoveryService(settings.recovery_api_url, settings.recovery_api_token)
+
+
+# -- Slack: the client, the listeners' dependencies and the app -------------------------------
+
+def slack_client(settings: Settings, **options: Any) -> WebClient:
+    """The WebClient for SLACK_BOT_TOKEN at SLACK_API_URL (options: make_web_client's)."""
+    if not settings.slack_bot_token:
+        raise ValueError("SLACK_BOT_TOKEN is not set")  # callers check it, with advice, first
+    return make_web_client(settings.slack_bot_token, settings.slack_api_url, **options)
+
+
+def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient,
+               clock: Callable[[], datetime] = utc_now,
+               approvers: Approvers | None = None,
+               sales_site: SalesSite | None = None) -> Deps:
+    """What the listeners need, from settings; approvers default to CANCELBOT_APPROVERS."""
+    return Deps(
+        uow=uow, clock=clock, zone=settings.zone,
+        approvers=approvers or ApproverDirectory(client, settings.approvers),
+        sites_not_ready=settings.sites_not_ready,
+        approval_channel=settings.approval_channel,
+        allow_self_approval=settings.allow_self_approval,
+        sales_site=sales_site,
+    )
+
+
+class _ClientTokenNotice(logging.Filter):
+    """Drops Bolt's warning that SLACK_BOT_TOKEN goes unused: the client we give Bolt carries
+    that same token (Bolt reads the variable whenever it is set, and warns)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
+
+
+def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
+              clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
+              logger: logging.Logger | None = None, sales_site: SalesSite | None = None) -> App:
+    """The Bolt app with every listener and the error handler. A request reaches a listener
+    only when it is signed with SLACK_SIGNING_SECRET (else 401), comes from the workspace the
+    bot token belongs to, and offers response URLs on Slack's host only (handlers/trust.py).
+    sales_site is read for the resync request modal."""
+    logger = logger or logging.getLogger("cancelbot.slack")
+    logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
+    app = App(
+        client=client,  # it carries the bot token
+        # Bolt's own check raises on a timestamp that is not a number and then hands the
+        # unverified request to the error handler; ours runs first and refuses it with 401
+        request_verification_enabled=False,
+        before_authorize=SlackSignature(settings.slack_signing_secret),
+        ssl_check_enabled=False,  # Bolt would answer it before any check: it is added below
+        # Bolt calls auth.test once, at the first verified request: its team is the one
+        # InstalledWorkspaceOnly lets in. `cancelbot run` checks the token itself, with advice.
+        token_verification_enabled=False,
+        logger=logger,
+    )
+    webhook.trust_api_url(settings.slack_api_url)
+    app.use(SslCheck(base_logger=logger))
+    app.use(InstalledWorkspaceOnly())
+    app.use(SlackResponseUrlsOnly(settings.slack_api_url))
+    deps = build_deps(settings, uow, client, clock, approvers, sales_site)
+    errors.register(app)
+    for feature in FEATURES:
+        feature.register(app, deps)
+    return app
+
+
+# -- the worker and the scheduler -------------------------------------------------------------
+
+def job_worker(settings: Settings, store: Store, owner: str | None = None,
+               clock: Callable[[], datetime] | None = None, lease: timedelta = LEASE) -> JobWorker:
+    """The worker that claims and runs approved jobs, named owner (default: unique per process),
+    on clock (default: utc_now)."""
+    return JobWorker(store.uow, store.sales_site, settings, owner or worker_owner(),
+                     clock or utc_now, lease=lease, recoveries=store.recoveries)
+
+
+def background(settings: Settings, store: Store, lease: timedelta = LEASE,
+               client: WebClient | None = None) -> tuple[JobWorker, BackgroundScheduler]:
+    """The job worker and the scheduler (not started) polling jobs, outbox and digest; both
+    Slack pollers use client (default: one made from the settings' bot token).
+
+    Reclaims expired leases first, which also checks that the database answers (it raises
+    OperationalError or ProgrammingError otherwise).
+    """
+    worker = job_worker(settings, store, lease=lease)
+    worker.reclaim_expired()
+    if client is None and settings.slack_bot_token:
+        client = slack_client(settings)
+    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner),
+                                digest_posting(settings, client, store, worker.owner), settings)
+    return worker, scheduler
+
+
+def outbox_delivery(client: WebClient | None, store: Store,
+                    owner: str) -> Callable[[], int] | None:
+    """The poller posting outbox rows into their Slack threads; None without a Slack client."""
+    if client is None:
+        # nothing is lost: the results wait in the outbox for a worker that has a token
+        log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
+        return None
+    return lambda: deliver_due(store.uow, client, owner, utc_now())
+
+
+def digest_posting(settings: Settings, client: WebClient | None, store: Store,
+                   owner: str) -> Callable[[], object] | None:
+    """The morning digest poster; None without a Slack client or CANCELBOT_APPROVAL_CHANNEL."""
+    channel = settings.approval_channel
+    if not (client and channel):
+        log.info("no morning digest: SLACK_BOT_TOKEN or CANCELBOT_APPROVAL_CHANNEL is not set")
+        return None
+    # the clock is read when the scheduler calls, so each try sees its own now
+    return lambda: post_digest(store.uow, client, channel, settings.status_context(utc_now()),
+                               owner=owner)
