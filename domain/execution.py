@@ -23,19 +23,20 @@ def start(uow: UnitOfWork, job_id: int, owner: str | None = None) -> tuple[Job, 
         job = uow.jobs.lock_running(job_id, owner)
         if job is None:
             return None
-        return job, _order_of(uow, job)
+        return job, order_of(uow, job)
     job = uow.jobs.get(job_id)
     if job is None or job.state.final or job.state is JobState.AWAITING_APPROVAL:
         return None  # unknown, finished (running twice is a no-op), or not approved yet
     if job.state is JobState.QUEUED:
         job = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
         uow.jobs.update(job)
-    order = _order_of(uow, job)
+    order = order_of(uow, job)
     uow.commit()
     return job, order
 
 
-def _order_of(uow: UnitOfWork, job: Job) -> Order:
+def order_of(uow: UnitOfWork, job: Job) -> Order:
+    """The order a job works on (every job has one)."""
     order = uow.orders.get_by_id(job.order_id)
     if order is None:  # the jobs table's foreign key keeps every job's order
         raise ValueError(f"job {job.id}: order {job.order_id} does not exist")
@@ -80,7 +81,7 @@ def _finish(
     job = uow.jobs.lock_running(job_id, owner)
     if job is None:  # finished by another run meanwhile, or reclaimed from this worker
         return uow.jobs.get(job_id)
-    order = _order_of(uow, job)
+    order = order_of(uow, job)
     outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)
     job = record_outcome(uow, job, order, outcome, ctx.now)
     uow.commit()
@@ -157,5 +158,5 @@ def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
         FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing")
     failed = job.fail(failure, now)
     uow.jobs.update(failed)
-    uow.orders.update(rules.after_failure(_order_of(uow, job), failure))
+    uow.orders.update(rules.after_failure(order_of(uow, job), failure))
     _report(uow, failed, now)

@@ -138,6 +138,14 @@ class Job(Stored):
         """What this job, as the order's latest, says about the order's recovery."""
         return recovery_for(self.state)
 
+    @property
+    def handed_over_at(self) -> datetime:
+        """waiting_since of a job handed to the order service; ValueError for any other job
+        (a bug: the caller took it for handed over)."""
+        if self.waiting_since is None:
+            raise ValueError(f"job {self.id} was never handed to the order service")
+        return self.waiting_since
+
 
 def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Recovery:
     """The order's Recovery once its latest job is in this state. Every failure code gives

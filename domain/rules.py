@@ -156,24 +156,22 @@ def resync(
     if failure or sales_order is None:
         return Outcome(failure)
     # changes made at the sales site after the cancellation are carried over
-    return _resynced(order, new_packing_no, payment_at=sales_order.payment_at or order.payment_at,
-                     recipient=sales_order.recipient or order.recipient,
-                     items=sales_order.items or order.items)
+    return _resynced(order, new_packing_no, sales_order.payment_at or order.payment_at,
+                     sales_order.recipient or order.recipient, sales_order.items or order.items)
 
 
 def resynced_by_service(order: Order, new_packing_no: str) -> Outcome:
     """Rule 2 carried out by the order service: the new order as the book knows it (the old
     order's data) until Smartship's own copy of it reaches the book."""
-    return _resynced(order, new_packing_no)
+    return _resynced(order, new_packing_no, order.payment_at, order.recipient, order.items)
 
 
-def _resynced(order: Order, new_packing_no: str, **sales_changes: object) -> Outcome:
-    created = replace(
-        Order(packing_no=new_packing_no, seller_id=order.seller_id,
-              sales_site=order.sales_site, sales_order_no=order.sales_order_no,
-              origin=order.origin, state=order.state, payment_at=order.payment_at,
-              recipient=order.recipient, items=order.items, resynced_from=order.packing_no),
-        **sales_changes,  # type: ignore[arg-type]
+def _resynced(order: Order, new_packing_no: str, payment_at: datetime | None, recipient: str,
+              items: str) -> Outcome:
+    created = Order(
+        packing_no=new_packing_no, seller_id=order.seller_id, sales_site=order.sales_site,
+        sales_order_no=order.sales_order_no, origin=order.origin, state=order.state,
+        payment_at=payment_at, recipient=recipient, items=items, resynced_from=order.packing_no,
     ).restart_processing()
     cancelled = replace(order, superseded_by=new_packing_no, recovery=Recovery.DONE)
     return Outcome(cancelled=cancelled, created=created)
