@@ -2,8 +2,8 @@
 written to the book and the thread as a job run in cancelbot's own book writes them."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
 
 import pytest
 
@@ -16,12 +16,16 @@ from domain.model import Action, Category, OrderState, Recovery, Stage
 from domain.requests import Job, JobState
 from domain.status import Status
 from domain.workflow import submit_request
+from store.uow import session_factory
 from tests.integration.builders import NOW, Database, active, add_orders, ctx
 from tests.integration.job_support import Clock, created_orders, job_rows, queued_jobs
 from tests.integration.remote_support import (
-    POLL, audit_kinds, database_id, remote_worker, results,
+    POLL,
+    audit_kinds,
+    database_id,
+    remote_worker,
+    results,
 )
-from store.uow import session_factory
 from tests.order_service import TOKEN, OrderServiceStandIn
 
 NEW_NO = "SSP2611280001"

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.composition import open_store
+from bot.config import Settings
 from domain.errors import SalesSiteUnavailable
 from domain.execution import run_job
 from domain.failures import FailureCode
