@@ -14,26 +14,24 @@ from __future__ import annotations
 if __name__ == "__main__":  # run as a script: see bench/_path.py
     import _path  # noqa: F401
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from bench import data  # noqa: E402
-from bench._path import ROOT  # noqa: E402
-
 import argparse  # noqa: E402
 import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import sqlite3  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import data  # noqa: E402
+from bench._path import ROOT  # noqa: E402
 from bot.composition import job_worker, open_store  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.worker import BATCH, LEASE  # noqa: E402
@@ -87,7 +85,7 @@ def queue_restores(url: str, n: int, now: datetime) -> None:
     engine.dispose()
 
 
-def work(url: str, owner: str, now: datetime, ready, go, results) -> None:  # type: ignore[no-untyped-def]
+def work(url: str, owner: str, now: datetime, ready, go, results) -> None:
     """One worker process: connect, wait for the start, run the queue dry, report."""
     settings = Settings(url)
     store = open_store(settings)
@@ -113,7 +111,7 @@ def work(url: str, owner: str, now: datetime, ready, go, results) -> None:  # ty
 
 
 def timed_run(database: str, url: str, jobs: int, workers: int) -> Run:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     queue_restores(url, jobs, now)
     ctx = multiprocessing.get_context("fork")  # spawn would re-import bench/store.py as `store`
     ready, go, results = ctx.Barrier(workers + 1), ctx.Event(), ctx.Queue()

@@ -25,9 +25,10 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any
 
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -171,7 +172,7 @@ METHOD = (
 def markdown(results: list[tuple[str, str, dict[str, Samples]]], args: argparse.Namespace,
              seconds: float, load: str) -> str:
     out = [BEGIN, "## Slack: `/cancelled` round trip (`bench/slack.py`)", "",
-           f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; load average {load}",
+           f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {load}",
            f"- Machine: {machine()}, Python {platform.python_version()}",
            f"- Book: {args.orders:,} orders from `bench/data.py` (as in the store benchmark)",
            f"- Reproduce: `.venv/bin/python bench/slack.py --database "

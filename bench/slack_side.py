@@ -52,7 +52,7 @@ def serve(kind: str, db_url: str, api_url: str, ports: Any) -> None:
     else:
         app = bare_app(settings)
     server = make_server(app, store.engine, host="127.0.0.1", port=0)
-    ports.put((kind, server.effective_port))  # type: ignore[attr-defined]
+    ports.put((kind, server.effective_port))
     server.run()
 
 
@@ -121,6 +121,8 @@ class Target:
     def post(self, body: str) -> tuple[int, bytes]:
         stamp = str(int(time.time()))
         signature = SIGNER.generate_signature(timestamp=stamp, body=body)
+        if signature is None:  # given a timestamp and a body, it never is
+            raise ValueError("no signature for the request")
         self.connection.request("POST", EVENTS_PATH, body=body.encode(), headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})

@@ -12,11 +12,6 @@ from __future__ import annotations
 if __name__ == "__main__":  # run as a script: see bench/_path.py
     import _path  # noqa: F401
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from bench._path import ROOT  # noqa: E402
-
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import os  # noqa: E402
@@ -24,15 +19,19 @@ import platform  # noqa: E402
 import random  # noqa: E402
 import sqlite3  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-from typing import Callable  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench import data  # noqa: E402
+from bench._path import ROOT  # noqa: E402
 from domain.lookup import list_orders, look_up  # noqa: E402
 from domain.model import Category  # noqa: E402
 from domain.ports import ListQuery  # noqa: E402
@@ -90,11 +89,11 @@ def timed(samples: list[float], call: Callable[[], object]) -> None:
 def measure(engine: Engine, database: str, build: str, args: argparse.Namespace) -> Result:
     """Warm up, then time look-ups interleaved with the baseline, then the list mix shuffled."""
     sessions = session_factory(engine)
-    ctx = StatusContext(datetime.now(timezone.utc), business_tz(), frozenset())
+    ctx = StatusContext(datetime.now(UTC), business_tz(), frozenset())
     rng = random.Random(7)
     result = Result(database, server_version(engine), build)
     packing_nos = sample_packing_nos(engine, rng, args.lookups + args.warmup)
-    lookups = [in_uow(sessions, lambda u, p=p: look_up(u, p.lower(), ctx)) for p in packing_nos]
+    lookups = [in_uow(sessions, _looking_up(p, ctx)) for p in packing_nos]
     select_one = in_uow(sessions, lambda u: u.session.execute(text("SELECT 1")).scalar())
     mix = list_calls(sessions, ctx, rng, SHAPES, (0, LATER_PAGE), args.rounds)
     extra = list_calls(sessions, ctx, rng, EXTRA_SHAPES, (0,), max(3, args.rounds // 5))
@@ -126,7 +125,7 @@ def list_calls(sessions: Callable[[], Session], ctx: StatusContext, rng: random.
                shapes: dict[str, QueryMaker], pages: tuple[int, ...], rounds: int) -> list[Named]:
     """rounds x shapes x pages list_orders calls, named by shape (and page when several)."""
     return [(f"{name}, page {page}" if len(pages) > 1 else name,
-             in_uow(sessions, lambda u, q=query: list_orders(u, q, ctx)))  # type: ignore[misc]
+             in_uow(sessions, _listing(query, ctx)))
             for _ in range(rounds) for name, make in shapes.items() for page in pages
             for query in [replace(make(rng, ctx.now), page=page)]]
 
@@ -138,12 +137,21 @@ def run_shuffled(calls: list[Named], samples: dict[str, list[float]], rng: rando
         timed(samples[name], call)
 
 
+def _listing(query: ListQuery, ctx: StatusContext) -> Callable[[SqlUnitOfWork], object]:
+    return lambda u: list_orders(u, query, ctx)
+
+
+def _looking_up(packing_no: str, ctx: StatusContext) -> Callable[[SqlUnitOfWork], object]:
+    return lambda u: look_up(u, packing_no.lower(), ctx)
+
+
 def sample_packing_nos(engine: Engine, rng: random.Random, k: int) -> list[str]:
     with engine.connect() as conn:
         top = conn.execute(text("SELECT max(id) FROM orders")).scalar_one()
         ids = [rng.randint(1, top) for _ in range(k)]
-        found = dict(conn.execute(text("SELECT id, packing_no FROM orders WHERE id IN (%s)"
-                                       % ",".join(map(str, set(ids))))).all())
+        listed = ",".join(map(str, set(ids)))
+        found: dict[int, str] = dict(conn.execute(
+            text(f"SELECT id, packing_no FROM orders WHERE id IN ({listed})")).all())
     return [found[i] for i in ids if i in found]
 
 
@@ -157,8 +165,8 @@ def server_version(engine: Engine) -> str:
 def explain(engine: Engine) -> None:
     """Print the plan of every statement one list_orders call of each shape runs."""
     sessions = session_factory(engine)
-    ctx = StatusContext(datetime.now(timezone.utc), business_tz(), frozenset())
-    captured: list[tuple[str, object]] = []
+    ctx = StatusContext(datetime.now(UTC), business_tz(), frozenset())
+    captured: list[tuple[str, Any]] = []
     listener = lambda conn, cur, stmt, params, c, many: captured.append((stmt, params))  # noqa
     event.listen(engine, "before_cursor_execute", listener)
     rng = random.Random(1)
@@ -171,7 +179,7 @@ def explain(engine: Engine) -> None:
         for stmt, params in captured:
             if stmt.lstrip().upper().startswith("SELECT"):
                 print("\n" + stmt)
-                plan = conn.exec_driver_sql(prefix + stmt, params).all()  # type: ignore[arg-type]
+                plan = conn.exec_driver_sql(prefix + stmt, params).all()
                 print("\n".join("  " + " ".join(str(c) for c in r) for r in plan))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,7 +24,8 @@ COMMAND_MODULES = (database, importing, inspect, demo, worker, run, console, doc
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cancelbot",
-        description="Cancelled deliveries for Smartship seller support: look up, list, resync, restore.",
+        description=("Cancelled deliveries for Smartship seller support: "
+                     "look up, list, resync, restore."),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:

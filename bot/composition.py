@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -43,7 +44,7 @@ log = logging.getLogger("cancelbot.worker")
 
 def utc_now() -> datetime:
     """The clock every process part reads (tests move it by replacing this function)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def configure_logging() -> None:

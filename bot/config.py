@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
-from typing import Mapping
+from datetime import UTC, datetime, tzinfo
 
 from domain.status import StatusContext
 from domain.window import DEFAULT_TIMEZONE, business_tz
@@ -59,7 +59,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
-                 defaults: Mapping[str, str] | None = None) -> "Settings":
+                 defaults: Mapping[str, str] | None = None) -> Settings:
         """Settings from the environment (the names README's Configuration lists), checked;
         defaults give values for the variables the environment leaves empty."""
         env = dict(os.environ if environ is None else environ)
@@ -83,12 +83,13 @@ class Settings:
             in TRUE_WORDS,
             poll_seconds=poll,
             sales_site_api_url=env.get("SALES_SITE_API_URL") or None,
-            sites_not_ready=frozenset(w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
+            sites_not_ready=frozenset(
+                w.lower() for w in _words(env.get("CANCELBOT_SITES_NOT_READY"))),
             recovery_api_url=env.get("CANCELBOT_RECOVERY_API_URL") or None,
             recovery_api_token=env.get("CANCELBOT_RECOVERY_API_TOKEN") or None,
             recovery_timeout_hours=timeout_hours,
         )
-        settings.zone  # fail early on an unknown time zone
+        _ = settings.zone  # read now, to fail early on an unknown time zone
         try:
             check_database_url(settings.database_url)
         except ValueError as exc:
@@ -124,4 +125,4 @@ class Settings:
 
     def status_context(self, now: datetime | None = None) -> StatusContext:
         """The clock, zone and not-ready sites the use cases need, at now (default: the clock)."""
-        return StatusContext(now or datetime.now(timezone.utc), self.zone, self.sites_not_ready)
+        return StatusContext(now or datetime.now(UTC), self.zone, self.sites_not_ready)

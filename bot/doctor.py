@@ -3,8 +3,8 @@ what to do about it."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select

@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -103,11 +104,12 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[Environ, StartResponse], Ite
     return application
 
 
-def make_server(app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000) -> BaseWSGIServer:
+def make_server(
+    app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000
+) -> BaseWSGIServer:
     """A waitress server bound to host:port (port 0: any free port); call .run() to serve."""
     return create_server(wsgi_app(app, engine), host=host, port=port, threads=THREADS,
-                         ident="cancelbot", max_request_body_size=MAX_BODY_BYTES,
-                         )  # type: ignore[return-value]
+                         ident="cancelbot", max_request_body_size=MAX_BODY_BYTES)
 
 
 class HttpRunner:
@@ -122,7 +124,7 @@ class HttpRunner:
     @property
     def address(self) -> str:
         """Where Slack's requests are taken, e.g. http://0.0.0.0:3000/slack/events."""
-        host, port = self.server.effective_host, self.server.effective_port  # type: ignore[attr-defined]
+        host, port = self.server.effective_host, self.server.effective_port
         return f"http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH})"
 
     def start(self) -> None:

@@ -59,7 +59,7 @@ class ProgressBar:
         self.stream.write("\r" + self.render())
         self.stream.flush()
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:

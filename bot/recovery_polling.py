@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from bot.config import Settings
 from domain import remote_recovery
@@ -63,7 +63,7 @@ class RecoveryPolling:
                         index and self.clock() + self.call_budget >= lease_until):
                     self._let_go([job])
                     continue
-                looked.add(job.id)  # type: ignore[arg-type]
+                looked.add(job.stored_id)
                 self._look(job)
         return len(looked)
 
@@ -87,5 +87,5 @@ class RecoveryPolling:
             return
         with self.uow_factory() as uow:
             for job in jobs:
-                uow.jobs.let_go(job.id, self.owner)  # type: ignore[arg-type]
+                uow.jobs.let_go(job.stored_id, self.owner)
             uow.commit()

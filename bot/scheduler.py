@@ -10,7 +10,7 @@ import faulthandler
 import logging
 import signal
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore

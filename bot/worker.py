@@ -16,8 +16,8 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from bot.config import Settings
 from bot.recovery_polling import RecoveryPolling
@@ -146,7 +146,7 @@ class JobWorker:
             jobs = uow.jobs.claim(self.owner, now, now + self.lease, self.batch)
             uow.commit()
         with self._held_lock:
-            self._held.update(j.id for j in jobs)  # type: ignore[misc]
+            self._held.update(j.stored_id for j in jobs)
         return jobs
 
     def _run(self, job: Job) -> int:
@@ -155,16 +155,17 @@ class JobWorker:
         try:
             ctx = self.settings.status_context(self.clock())
             if self.polling is not None:
-                remote_recovery.hand_over(self.uow_factory, job.id, self.owner, ctx)  # type: ignore[arg-type]
+                remote_recovery.hand_over(self.uow_factory, job.stored_id, self.owner, ctx)
             else:
-                execution.run_job(self.uow_factory, self.sales_site, job.id, ctx, self.owner)  # type: ignore[arg-type]
+                execution.run_job(self.uow_factory, self.sales_site, job.stored_id, ctx,
+                                  self.owner)
             return 1
         except Exception:
             # not renewed any more: the lease runs out and the job is tried again after it
             log.exception("job %s stopped with an error; it is retried when its lease ends", job.id)
             return 0
         finally:
-            self._forget(job.id)  # type: ignore[arg-type]
+            self._forget(job.stored_id)
 
     def _forget(self, job_id: int) -> bool:
         with self._held_lock:
@@ -193,7 +194,7 @@ class _Heartbeat:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="lease-heartbeat", daemon=True)
 
-    def __enter__(self) -> "_Heartbeat":
+    def __enter__(self) -> _Heartbeat:
         self._thread.start()
         return self
 

@@ -52,7 +52,8 @@ def partition(items: list[Listed], action: Action,
         if check.allowed and check.action is action:
             chosen.append(listed.order.packing_no)
         else:
-            reason = " ".join(check.reasons) or f"{listed.status.label}: it cannot be {_past(action)}"
+            reason = (" ".join(check.reasons)
+                      or f"{listed.status.label}: it cannot be {_past(action)}")
             skipped.append(Skipped(listed.order.packing_no, reason))
     return chosen, skipped
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain import window
 from domain.model import Action, Order
@@ -26,7 +26,10 @@ class Closing:
 
     @property
     def action(self) -> Action:
-        return self.status.category.action  # type: ignore[return-value]
+        action = self.status.category.action
+        if action is None:  # the digest lists resync and restore statuses only
+            raise ValueError(f"{self.status.label} has no action")
+        return action
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,11 @@ def closing_soon(
 
 def span_end(now: datetime, within: timedelta, zone: tzinfo) -> datetime:
     """now + within of elapsed time (not of wall clock), in the business time zone."""
-    return (now.astimezone(timezone.utc) + within).astimezone(zone)
+    return (now.astimezone(UTC) + within).astimezone(zone)
 
 
 def _window(order: Order, ctx: StatusContext) -> WindowView:
-    return window.window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+    return window.window_view(order.when_cancelled, ctx.now, ctx.zone)
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:

@@ -1,17 +1,18 @@
 """Running one approved job: read the sales site, apply the rule, write the result once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
 
 from domain import rules
 from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Category, Order, Recovery, SalesOrder
-from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
+from domain.job_result import JobResult
+from domain.model import Action, Order, Recovery, SalesOrder
+from domain.ports import AuditEvent, SalesSite, UnitOfWork
 from domain.requests import SYSTEM_ACTOR, Job, JobState
-from domain.status import Phase, Status, StatusContext
+from domain.status import StatusContext
 
 MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again
 
@@ -22,16 +23,24 @@ def start(uow: UnitOfWork, job_id: int, owner: str | None = None) -> tuple[Job, 
         job = uow.jobs.lock_running(job_id, owner)
         if job is None:
             return None
-        return job, uow.orders.get_by_id(job.order_id)  # type: ignore[return-value]
+        return job, order_of(uow, job)
     job = uow.jobs.get(job_id)
     if job is None or job.state.final or job.state is JobState.AWAITING_APPROVAL:
         return None  # unknown, finished (running twice is a no-op), or not approved yet
     if job.state is JobState.QUEUED:
         job = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
         uow.jobs.update(job)
-    order = uow.orders.get_by_id(job.order_id)
+    order = order_of(uow, job)
     uow.commit()
-    return job, order  # type: ignore[return-value]
+    return job, order
+
+
+def order_of(uow: UnitOfWork, job: Job) -> Order:
+    """The order a job works on (every job has one)."""
+    order = uow.orders.get_by_id(job.order_id)
+    if order is None:  # the jobs table's foreign key keeps every job's order
+        raise ValueError(f"job {job.id}: order {job.order_id} does not exist")
+    return order
 
 
 def read_sales_order(
@@ -67,14 +76,14 @@ def run_job(
 def _finish(
     uow: UnitOfWork, job_id: int, owner: str | None, sales_order: SalesOrder | None,
     failure: Failure | None, ctx: StatusContext,
-) -> Job:
+) -> Job | None:
     # locked first, so that of two finishers the second waits and then finds nothing to do
     job = uow.jobs.lock_running(job_id, owner)
     if job is None:  # finished by another run meanwhile, or reclaimed from this worker
-        return uow.jobs.get(job_id)  # type: ignore[return-value]
-    order = uow.orders.get_by_id(job.order_id)
-    outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)  # type: ignore[arg-type]
-    job = record_outcome(uow, job, order, outcome, ctx.now)  # type: ignore[arg-type]
+        return uow.jobs.get(job_id)
+    order = order_of(uow, job)
+    outcome = rules.Outcome(failure) if failure else _apply(uow, job, order, sales_order, ctx)
+    job = record_outcome(uow, job, order, outcome, ctx.now)
     uow.commit()
     return job
 
@@ -83,14 +92,14 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
                    now: datetime) -> Job:
     """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
     the audit event and the thread message, committed together by the caller."""
-    if outcome.succeeded:
-        uow.orders.update(outcome.cancelled)  # type: ignore[arg-type]
+    if outcome.failure is None:
+        uow.orders.update(outcome.done)
         if outcome.created and outcome.created.id is None:
             uow.orders.add(replace(outcome.created, created_by_job=job.id))
-        job = job.succeed(outcome.result_packing_no, now)  # type: ignore[arg-type]
+        job = job.succeed(outcome.result_packing_no, now)
     else:
-        job = job.fail(outcome.failure, now)  # type: ignore[arg-type]
-        uow.orders.update(rules.after_failure(order, outcome.failure))  # type: ignore[arg-type]
+        job = job.fail(outcome.failure, now)
+        uow.orders.update(rules.after_failure(order, outcome.failure))
     uow.jobs.update(job)
     _report(uow, job, now)
     return job
@@ -101,7 +110,7 @@ def _apply(
 ) -> rules.Outcome:
     if job.action is Action.RESTORE:
         return rules.restore(order, uow.orders.live_duplicates(order))
-    made = uow.orders.created_by_job(job.id)  # type: ignore[arg-type]
+    made = uow.orders.created_by_job(job.stored_id)
     if made is not None:  # this job already resynced the order: never a second number
         done = replace(order, superseded_by=made.packing_no, recovery=Recovery.DONE)
         return rules.Outcome(cancelled=done, created=made)
@@ -112,16 +121,7 @@ def _apply(
     return rules.resync(order, sales_order, new_no, ctx.zone)
 
 
-def result_status(job: Job) -> Status:
-    """The final status label a thread result starts with: Resynced, Failed to Resync,
-    Recovered or Failed to Recover (also when the order has since moved to another tab)."""
-    phase = Phase.DONE if job.state is JobState.SUCCEEDED else Phase.FAILED
-    category = Category.API if job.action is Action.RESYNC else Category.EXCEL
-    return Status.of(category, phase)
-
-
 def _report(uow: UnitOfWork, job: Job, now: datetime) -> None:
-    status = result_status(job)
     failure = job.failure
     detail = failure.describe() if failure else f"packing number {job.result_packing_no}"
     uow.audit.record(
@@ -133,21 +133,7 @@ def _report(uow: UnitOfWork, job: Job, now: datetime) -> None:
             AuditEvent(now, SYSTEM_ACTOR, "created", job.result_packing_no,
                        job.request_id, job.id, f"resynced from {job.packing_no}")
         )
-    uow.outbox.add(OutboxMessage(
-        request_id=job.request_id,
-        kind="job_result",
-        payload={
-            "job_id": job.id,
-            "action": job.action.value,
-            "status": status.label,
-            "packing_no": job.packing_no,
-            "result_packing_no": job.result_packing_no,
-            "failure_code": failure.code.value if failure else None,
-            "reason": failure.describe() if failure else None,
-            "retryable": failure.retryable if failure else None,
-        },
-        created_at=now,
-    ))
+    uow.outbox.add(JobResult.of(job).message(job.request_id, now))
 
 
 def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:
@@ -168,10 +154,9 @@ def reclaim_expired(uow: UnitOfWork, now: datetime) -> list[Job]:
 def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
     """A job that stopped its worker MAX_ATTEMPTS times fails as a server error, so that it
     cannot keep taking workers down; a new request stays allowed."""
-    failed = job.fail(Failure(
-        FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing"
-    ), now)
+    failure = Failure(
+        FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing")
+    failed = job.fail(failure, now)
     uow.jobs.update(failed)
-    order = uow.orders.get_by_id(job.order_id)
-    uow.orders.update(rules.after_failure(order, failed.failure))  # type: ignore[arg-type]
+    uow.orders.update(rules.after_failure(order_of(uow, job), failure))
     _report(uow, failed, now)

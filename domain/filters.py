@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from dateutil import parser as date_parser
 from dateutil import tz
@@ -36,14 +37,14 @@ def parse_filters(
     """Read filter words into a ListQuery; BadFilter names the word and the accepted forms."""
     if isinstance(words, str):
         words = words.split()
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # ListQuery's fields, of their several types
     given: dict[str, str] = {}
     for word in words:
         field, value = read_word(word, now, zone)
         if field in given:
             raise BadFilter(word, _repeated(word, given[field], field))
         values[field], given[field] = value, word
-    query = ListQuery(page_size=page_size, **values)  # type: ignore[arg-type]
+    query = ListQuery(page_size=page_size, **values)
     _check_consistent(query, given)
     return query
 
@@ -68,7 +69,8 @@ def _status(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, ob
     try:
         return "status", Status.parse(value)
     except ValueError:
-        raise BadFilter(word, f"`{shown(word)}` is not a status. Statuses: {STATUS_FORMS}.") from None
+        raise BadFilter(
+            word, f"`{shown(word)}` is not a status. Statuses: {STATUS_FORMS}.") from None
 
 
 def _seller(word: str, value: str, now: datetime, zone: tzinfo) -> tuple[str, object]:
@@ -132,7 +134,7 @@ def _calendar_day(value: str, year: int) -> date | None:
 
 def _ago(amount: int, unit: str, now: datetime, zone: tzinfo) -> datetime:
     if unit == "h":
-        return (now.astimezone(timezone.utc) - timedelta(hours=amount)).astimezone(zone)
+        return (now.astimezone(UTC) - timedelta(hours=amount)).astimezone(zone)
     span = relativedelta(days=amount) if unit == "d" else relativedelta(weeks=amount)
     # days and weeks are counted on the business zone's wall clock, as the window is
     return tz.resolve_imaginary(now.astimezone(zone) - span)

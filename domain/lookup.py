@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from domain.errors import OrderNotFound
 from domain.model import Order, OrderState, normalize_packing_no
 from domain.ports import (
-    AuditEvent, Counts, ListQuery, OutboxMessage, Page, UnitOfWork, total_from_counts,
+    AuditEvent,
+    Counts,
+    ListQuery,
+    OutboxMessage,
+    Page,
+    UnitOfWork,
+    total_from_counts,
 )
 from domain.requests import Job, JobState
 from domain.rules import RequestCheck, check_request
@@ -34,8 +40,8 @@ def last_failure_text(uow: UnitOfWork, order: Order) -> str | None:
     """The reason of the order's latest failed job, in plain words."""
     if order.id is None:
         return None
-    jobs = [j for j in uow.jobs.for_order(order.id) if j.failure]
-    return jobs[-1].failure.describe() if jobs else None  # type: ignore[union-attr]
+    failures = [f for f in (j.failure for j in uow.jobs.for_order(order.id)) if f]
+    return failures[-1].describe() if failures else None
 
 
 def look_up(uow: UnitOfWork, text: str, ctx: StatusContext) -> Lookup:
@@ -49,7 +55,7 @@ def look_up(uow: UnitOfWork, text: str, ctx: StatusContext) -> Lookup:
     successor = uow.orders.get(order.superseded_by) if order.superseded_by else None
     restored = order.state is OrderState.ACTIVE
     status = explain(order, ctx, last_failure_text(uow, order))
-    view = window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+    view = window_view(order.when_cancelled, ctx.now, ctx.zone)
     return Lookup(order, status, view, check_request(order, ctx), successor, restored)
 
 

@@ -11,6 +11,20 @@ from domain.errors import InvalidPackingNumber
 PACKING_NO_RE = re.compile(r"^[A-Z0-9]{3,32}$")
 
 
+class Stored:
+    """An entity the store numbers when it is added: id is None only before that."""
+
+    id: int | None
+
+    @property
+    def stored_id(self) -> int:
+        """The id of an entity read from or added to the store; ValueError for one never
+        added (a bug: the caller took it for stored)."""
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__} has no id: it was never stored")
+        return self.id
+
+
 def normalize_packing_no(text: str) -> str:
     """Trim, drop inner spaces and upper-case a packing number, or raise InvalidPackingNumber."""
     cleaned = re.sub(r"\s+", "", text or "").upper()
@@ -111,7 +125,7 @@ class SalesOrder:
 
     sales_site: str
     sales_order_no: str
-    status: "SalesOrderStatus"
+    status: SalesOrderStatus
     payment_at: datetime | None = None
     recipient: str = ""
     items: str = ""
@@ -127,7 +141,7 @@ class SalesOrderStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Order:
+class Order(Stored):
     """An order in Smartship's order book; a cancelled delivery is an order with a cancellation."""
 
     packing_no: str
@@ -154,10 +168,25 @@ class Order:
 
     @property
     def category(self) -> Category | None:
-        if not self.is_cancelled_delivery:
+        if self.cancelled_at is None or self.cancelled_by is None:  # not a cancelled delivery
             return None
-        return category_of(self.origin, self.cancelled_by)  # type: ignore[arg-type]
+        return category_of(self.origin, self.cancelled_by)
 
-    def restart_processing(self) -> "Order":
+    @property
+    def when_cancelled(self) -> datetime:
+        """cancelled_at of a cancelled delivery; ValueError for any other order (a bug)."""
+        if self.cancelled_at is None:
+            raise ValueError(f"{self.packing_no} is not a cancelled delivery")
+        return self.cancelled_at
+
+    @property
+    def tab(self) -> Category:
+        """The category of a cancelled delivery; ValueError for any other order (a bug)."""
+        category = self.category
+        if category is None:
+            raise ValueError(f"{self.packing_no} is not a cancelled delivery")
+        return category
+
+    def restart_processing(self) -> Order:
         """The order back in Order Management at its first stage (rule 4)."""
         return replace(self, state=OrderState.ACTIVE, stage=Stage.CONFIRMATION)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from domain.failures import Failure
-from domain.model import Action, Category, Order, SalesOrder
+from domain.model import Action, Category, Order, SalesOrder, Stored
 from domain.requests import Job, JobState, Request
 from domain.status import Status, StatusContext
 
@@ -96,7 +96,7 @@ class AuditEvent:
 
 
 @dataclass(frozen=True)
-class OutboxMessage:
+class OutboxMessage(Stored):
     """A message to post into a request's thread, written with the change it reports."""
 
     request_id: int
@@ -258,15 +258,25 @@ class PackingNumbers(Protocol):
 
 
 class UnitOfWork(Protocol):
-    orders: Orders
-    requests: Requests
-    jobs: Jobs
-    audit: Audit
-    outbox: Outbox
-    packing_numbers: PackingNumbers
-    digests: Digests
+    """One transaction and the repositories on it. The repositories are read-only members, so
+    that an implementation may hold its own (more specific) repository types."""
 
-    def __enter__(self) -> "UnitOfWork": ...
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def requests(self) -> Requests: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def packing_numbers(self) -> PackingNumbers: ...
+    @property
+    def digests(self) -> Digests: ...
+
+    def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -11,16 +11,21 @@ error, or by the poller that took over from one that died) from starting a secon
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
-from typing import Callable
 
 from domain import execution, rules
 from domain.errors import RecoveryServiceUnavailable
 from domain.failures import Failure, FailureCode
 from domain.model import Action, Order
 from domain.ports import (
-    AuditEvent, RecoveryAsk, RecoveryService, RemoteRecovery, RemoteState, UnitOfWork,
+    AuditEvent,
+    RecoveryAsk,
+    RecoveryService,
+    RemoteRecovery,
+    RemoteState,
+    UnitOfWork,
 )
 from domain.requests import SYSTEM_ACTOR, Job, JobState
 from domain.status import StatusContext
@@ -41,7 +46,7 @@ class PollPolicy:
         """After interval; after errors in a row, interval doubled for each, up to the cap."""
         if errors <= 0:
             return now + self.interval
-        backoff = self.interval * 2 ** min(errors, MAX_BACKOFF_DOUBLINGS)
+        backoff = self.interval * (1 << min(errors, MAX_BACKOFF_DOUBLINGS))
         return now + min(backoff, max(self.backoff_cap, self.interval))
 
     @property
@@ -52,17 +57,17 @@ class PollPolicy:
 
 def hand_over(
     uow_factory: Callable[[], UnitOfWork], job_id: int, owner: str, ctx: StatusContext
-) -> Job:
+) -> Job | None:
     """Hand a job claimed by owner to the order service: waiting, and due a look now. A job
     whose window closed or whose site is not ready fails here, as in cancelbot's own book."""
     with uow_factory() as uow:
         job = uow.jobs.lock_running(job_id, owner)
         if job is None:  # its lease was lost meanwhile
-            return uow.jobs.get(job_id)  # type: ignore[return-value]
-        order = uow.orders.get_by_id(job.order_id)
-        failure = rules.precheck(order, ctx)  # type: ignore[arg-type]
+            return uow.jobs.get(job_id)
+        order = execution.order_of(uow, job)
+        failure = rules.precheck(order, ctx)
         if failure:
-            job = execution.record_outcome(uow, job, order, rules.Outcome(failure), ctx.now)  # type: ignore[arg-type]
+            job = execution.record_outcome(uow, job, order, rules.Outcome(failure), ctx.now)
         else:
             job = job.moved(JobState.WAITING, waiting_since=ctx.now, next_poll_at=ctx.now)
             uow.jobs.update(job)
@@ -79,18 +84,25 @@ def look(
     has waited too long, or record what was seen and when to look again."""
     seen, problem = _ask(uow_factory, service, job)  # outside any transaction: it may be slow
     with uow_factory() as uow:
-        held = uow.jobs.lock_waiting(job.id, owner)  # type: ignore[arg-type]
+        held = uow.jobs.lock_waiting(job.stored_id, owner)
         if held is None:  # settled by another poller, or its lease was taken over meanwhile
-            return uow.jobs.get(job.id)  # type: ignore[arg-type, return-value]
+            return _stored(uow, job.stored_id)
         if seen is not None and problem is None and seen.state is not RemoteState.PENDING:
             done = _settle(uow, held, seen, now)
-        elif now >= held.waiting_since + policy.timeout:  # type: ignore[operator]
+        elif now >= held.handed_over_at + policy.timeout:
             done = _time_out(uow, held, seen, problem, policy, now)
         else:
             done = _wait_again(uow, held, seen, problem, policy, now)
-            uow.jobs.let_go(held.id, owner)  # type: ignore[arg-type]
+            uow.jobs.let_go(held.stored_id, owner)
         uow.commit()
     return done
+
+
+def _stored(uow: UnitOfWork, job_id: int) -> Job:
+    job = uow.jobs.get(job_id)
+    if job is None:  # jobs are never deleted
+        raise ValueError(f"job {job_id} does not exist")
+    return job
 
 
 def _ask(uow_factory: Callable[[], UnitOfWork], service: RecoveryService,
@@ -99,7 +111,7 @@ def _ask(uow_factory: Callable[[], UnitOfWork], service: RecoveryService,
     try:
         if job.recovery_id is None:
             with uow_factory() as uow:
-                key = uow.jobs.service_key(job.id)  # type: ignore[arg-type]
+                key = uow.jobs.service_key(job.stored_id)
             seen = service.start(RecoveryAsk(job.action, job.packing_no, key))
         else:
             seen = service.status(job.recovery_id)
@@ -116,10 +128,10 @@ def mismatch(job: Job, seen: RemoteRecovery) -> str | None:
     if seen.packing_no is not None and seen.packing_no != job.packing_no:
         return (f"the order service's recovery {seen.id} is for packing number "
                 f"{seen.packing_no}, not {job.packing_no}")
-    if seen.state is RemoteState.SUCCEEDED and job.action is Action.RESYNC:
-        if not seen.new_packing_no or seen.new_packing_no == job.packing_no:
-            return (f"the order service says the resync {seen.id} succeeded "
-                    "but gives no new packing number")
+    if (seen.state is RemoteState.SUCCEEDED and job.action is Action.RESYNC
+            and (not seen.new_packing_no or seen.new_packing_no == job.packing_no)):
+        return (f"the order service says the resync {seen.id} succeeded "
+                "but gives no new packing number")
     if seen.state is RemoteState.FAILED and seen.failure is None:
         return f"the order service says recovery {seen.id} failed but gives no failure"
     return None
@@ -127,15 +139,17 @@ def mismatch(job: Job, seen: RemoteRecovery) -> str | None:
 
 def _settle(uow: UnitOfWork, job: Job, seen: RemoteRecovery, now: datetime) -> Job:
     """The service's final answer, written as a job run in cancelbot's own book writes it."""
-    order: Order = uow.orders.get_by_id(job.order_id)  # type: ignore[assignment]
+    order = execution.order_of(uow, job)
     _note_started(uow, job, seen.id, now)
     job = replace(job, recovery_id=seen.id, last_error="")
     if seen.state is RemoteState.FAILED:
         outcome = rules.Outcome(seen.failure)
     elif job.action is Action.RESTORE:
         outcome = rules.restored(order)
+    elif seen.new_packing_no:  # mismatch() lets through no successful resync without one
+        outcome = _resynced(uow, job, order, seen.new_packing_no)
     else:
-        outcome = _resynced(uow, job, order, seen.new_packing_no)  # type: ignore[arg-type]
+        raise ValueError(f"recovery {seen.id}: a resync settled without a new packing number")
     return execution.record_outcome(uow, job, order, outcome, now)
 
 
@@ -163,10 +177,10 @@ def _time_out(uow: UnitOfWork, job: Job, seen: RemoteRecovery | None, problem: s
               "cancelbot asked for it")
     if problem:
         detail += f"; last error: {problem}"
-    order = uow.orders.get_by_id(job.order_id)
+    order = execution.order_of(uow, job)
     job = replace(job, recovery_id=recovery_id, last_error=problem or "")
     return execution.record_outcome(
-        uow, job, order, rules.Outcome(Failure(FailureCode.SERVER_ERROR, detail)), now)  # type: ignore[arg-type]
+        uow, job, order, rules.Outcome(Failure(FailureCode.SERVER_ERROR, detail)), now)
 
 
 def _wait_again(uow: UnitOfWork, job: Job, seen: RemoteRecovery | None, problem: str | None,

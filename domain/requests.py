@@ -4,10 +4,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from domain.errors import IllegalTransition
 from domain.failures import Failure, FailureCode
-from domain.model import Action, Recovery
+from domain.model import Action, Recovery, Stored
 
 SYSTEM_ACTOR = "cancelbot"  # the bot itself, as the audit trail names it
 
@@ -64,7 +65,7 @@ def check_transition(current: JobState, target: JobState) -> None:
 
 
 @dataclass(frozen=True)
-class Request:
+class Request(Stored):
     """Somebody asked for a resync or restore of one or more orders; somebody else decides."""
 
     action: Action
@@ -79,7 +80,7 @@ class Request:
     message_ts: str | None = None
     id: int | None = None
 
-    def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> "Request":
+    def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> Request:
         """The request with its decision; deciding twice raises IllegalTransition."""
         if self.decision is not Decision.PENDING or decision is Decision.PENDING:
             raise IllegalTransition("request", self.decision.value, decision.value)
@@ -87,7 +88,7 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Job:
+class Job(Stored):
     """The work a request asks for on one order."""
 
     request_id: int
@@ -112,15 +113,15 @@ class Job:
     last_error: str = ""
     id: int | None = None
 
-    def moved(self, target: JobState, **changes: object) -> "Job":
+    def moved(self, target: JobState, **changes: Any) -> Job:
         """The job in state target, checked against the state machine."""
         check_transition(self.state, target)
-        return replace(self, state=target, **changes)  # type: ignore[arg-type]
+        return replace(self, state=target, **changes)
 
-    def succeed(self, result_packing_no: str, at: datetime) -> "Job":
+    def succeed(self, result_packing_no: str, at: datetime) -> Job:
         return self.moved(JobState.SUCCEEDED, result_packing_no=result_packing_no, finished_at=at)
 
-    def fail(self, failure: Failure, at: datetime) -> "Job":
+    def fail(self, failure: Failure, at: datetime) -> Job:
         return self.moved(
             JobState.FAILED,
             failure_code=failure.code,
@@ -136,6 +137,14 @@ class Job:
     def recovery(self) -> Recovery:
         """What this job, as the order's latest, says about the order's recovery."""
         return recovery_for(self.state)
+
+    @property
+    def handed_over_at(self) -> datetime:
+        """waiting_since of a job handed to the order service; ValueError for any other job
+        (a bug: the caller took it for handed over)."""
+        if self.waiting_since is None:
+            raise ValueError(f"job {self.id} was never handed to the order service")
+        return self.waiting_since
 
 
 def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Recovery:

@@ -7,7 +7,13 @@ from datetime import datetime, tzinfo
 from domain import window
 from domain.failures import Failure, FailureCode
 from domain.model import (
-    Action, CancelledBy, Category, Order, Recovery, SalesOrder, SalesOrderStatus,
+    Action,
+    CancelledBy,
+    Category,
+    Order,
+    Recovery,
+    SalesOrder,
+    SalesOrderStatus,
 )
 from domain.status import Phase, StatusContext, status_of
 
@@ -50,7 +56,7 @@ def check_request(order: Order, ctx: StatusContext) -> RequestCheck:
     if order.recovery is Recovery.AWAITING:
         reasons.append("A request for this order is already waiting for approval.")
     elif status.phase is Phase.UNAVAILABLE:
-        view = window.window_view(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+        view = window.window_view(order.when_cancelled, ctx.now, ctx.zone)
         if not view.open:
             reasons.append(f"{status.label}: {view.summary}.")
         else:  # rule 5: a closed window or a site not ready, never a past failure
@@ -68,7 +74,7 @@ def refusal(order: Order, check: RequestCheck, action: Action) -> str | None:
         return " ".join(check.reasons)
     if check.action is not action:
         past = "resynced" if check.action is Action.RESYNC else "restored"
-        return (f"{order.packing_no} is in {order.category.label}; "  # type: ignore[union-attr]
+        return (f"{order.packing_no} is in {order.tab.label}; "
                 f"it can only be {past}.")
     return None
 
@@ -86,10 +92,16 @@ class Outcome:
         return self.failure is None
 
     @property
-    def result_packing_no(self) -> str | None:
-        if self.created:
-            return self.created.packing_no
-        return self.cancelled.packing_no if self.cancelled else None
+    def done(self) -> Order:
+        """The cancelled order as a success leaves it; ValueError for a failure (a bug)."""
+        if self.cancelled is None:
+            raise ValueError("a failed outcome has no order to write back")
+        return self.cancelled
+
+    @property
+    def result_packing_no(self) -> str:
+        """The packing number the order goes on with: a resync's new one, else its own."""
+        return self.created.packing_no if self.created else self.done.packing_no
 
 
 _SALES_STATUS_FAILURES = {
@@ -101,7 +113,7 @@ _SALES_STATUS_FAILURES = {
 
 def precheck(order: Order, ctx: StatusContext) -> Failure | None:
     """Failures a job meets before it touches anything: the window and site readiness."""
-    if not window.is_open(order.cancelled_at, ctx.now, ctx.zone):  # type: ignore[arg-type]
+    if not window.is_open(order.when_cancelled, ctx.now, ctx.zone):
         return Failure(FailureCode.WINDOW_CLOSED)
     if order.category is Category.API and not ctx.site_ready(order.sales_site):
         return Failure(FailureCode.SITE_NOT_READY)
@@ -118,11 +130,12 @@ def resync_failure(order: Order, sales_order: SalesOrder | None, zone: tzinfo) -
 
 def _likely_cause(order: Order, zone: tzinfo) -> str:
     """Rule 2's hint for an order the sales site cannot find: paid and cancelled on other days."""
-    if date_mismatch_warning(order, zone) is None:
+    cancelled, paid = order.cancelled_at, order.payment_at
+    # the warning comes only for an order that has both dates
+    if date_mismatch_warning(order, zone) is None or cancelled is None or paid is None:
         return ""
     return (f"likely cause: cancellation and payment fall on different days, cancelled on "
-            f"{order.cancelled_at.astimezone(zone):%Y-%m-%d} but paid on "  # type: ignore[union-attr]
-            f"{order.payment_at.astimezone(zone):%Y-%m-%d}")  # type: ignore[union-attr]
+            f"{cancelled.astimezone(zone):%Y-%m-%d} but paid on {paid.astimezone(zone):%Y-%m-%d}")
 
 
 def after_failure(order: Order, failure: Failure) -> Order:
@@ -143,24 +156,22 @@ def resync(
     if failure or sales_order is None:
         return Outcome(failure)
     # changes made at the sales site after the cancellation are carried over
-    return _resynced(order, new_packing_no, payment_at=sales_order.payment_at or order.payment_at,
-                     recipient=sales_order.recipient or order.recipient,
-                     items=sales_order.items or order.items)
+    return _resynced(order, new_packing_no, sales_order.payment_at or order.payment_at,
+                     sales_order.recipient or order.recipient, sales_order.items or order.items)
 
 
 def resynced_by_service(order: Order, new_packing_no: str) -> Outcome:
     """Rule 2 carried out by the order service: the new order as the book knows it (the old
     order's data) until Smartship's own copy of it reaches the book."""
-    return _resynced(order, new_packing_no)
+    return _resynced(order, new_packing_no, order.payment_at, order.recipient, order.items)
 
 
-def _resynced(order: Order, new_packing_no: str, **sales_changes: object) -> Outcome:
-    created = replace(
-        Order(packing_no=new_packing_no, seller_id=order.seller_id,
-              sales_site=order.sales_site, sales_order_no=order.sales_order_no,
-              origin=order.origin, state=order.state, payment_at=order.payment_at,
-              recipient=order.recipient, items=order.items, resynced_from=order.packing_no),
-        **sales_changes,  # type: ignore[arg-type]
+def _resynced(order: Order, new_packing_no: str, payment_at: datetime | None, recipient: str,
+              items: str) -> Outcome:
+    created = Order(
+        packing_no=new_packing_no, seller_id=order.seller_id, sales_site=order.sales_site,
+        sales_order_no=order.sales_order_no, origin=order.origin, state=order.state,
+        payment_at=payment_at, recipient=recipient, items=items, resynced_from=order.packing_no,
     ).restart_processing()
     cancelled = replace(order, superseded_by=new_packing_no, recovery=Recovery.DONE)
     return Outcome(cancelled=cancelled, created=created)
@@ -182,4 +193,4 @@ def restored(order: Order) -> Outcome:
 
 def deadline_of(order: Order, zone: tzinfo) -> datetime:
     """The order's request deadline."""
-    return window.deadline(order.cancelled_at, zone)  # type: ignore[arg-type]
+    return window.deadline(order.when_cancelled, zone)

@@ -52,12 +52,12 @@ class Status(str, enum.Enum):
         return self.phase in (Phase.AVAILABLE, Phase.FAILED)
 
     @classmethod
-    def of(cls, category: Category, phase: Phase) -> "Status":
+    def of(cls, category: Category, phase: Phase) -> Status:
         """The status of a category in a phase."""
         return _BY_CATEGORY_PHASE[(category, phase)]
 
     @classmethod
-    def parse(cls, text: str) -> "Status":
+    def parse(cls, text: str) -> Status:
         """Read a status from its key or label, forgiving case, spaces, dashes and underscores."""
         key = "".join(ch for ch in text.lower() if ch.isalnum())
         for status in cls:
@@ -127,7 +127,7 @@ def status_of(order: Order, ctx: StatusContext) -> Status:
     category = order.category
     if category is None:
         raise ValueError(f"{order.packing_no} is not a cancelled delivery")
-    open_ = window.is_open(order.cancelled_at, ctx.now, ctx.zone)  # type: ignore[arg-type]
+    open_ = window.is_open(order.when_cancelled, ctx.now, ctx.zone)
     phase = phase_of(category, order.recovery, open_, ctx.site_ready(order.sales_site))
     return Status.of(category, phase)
 
@@ -175,9 +175,9 @@ def _why_no_action(order: Order) -> str:
 
 def _why_unavailable(order: Order, ctx: StatusContext) -> str:
     """A closed window, else a sales site that is not ready: the only two reasons (rule 5)."""
-    if not window.is_open(order.cancelled_at, ctx.now, ctx.zone):  # type: ignore[arg-type]
+    if not window.is_open(order.when_cancelled, ctx.now, ctx.zone):
         return "The 14-day window is closed: " + window.window_view(
-            order.cancelled_at, ctx.now, ctx.zone  # type: ignore[arg-type]
+            order.when_cancelled, ctx.now, ctx.zone
         ).summary + "."
     return f"The {order.sales_site} service is not ready for resync yet."
 

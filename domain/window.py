@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
@@ -33,7 +33,7 @@ def deadline(cancelled_at: datetime, zone: tzinfo) -> datetime:
 def _utc(value: datetime) -> datetime:
     # Python compares and subtracts datetimes sharing one tzinfo by wall clock, ignoring
     # offsets and fold; in UTC every instant has one reading.
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def is_open(cancelled_at: datetime, now: datetime, zone: tzinfo) -> bool:

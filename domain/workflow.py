@@ -1,9 +1,9 @@
 """Request, approve and reject: the two-person workflow around resync and restore."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable
 
 from domain.errors import (
     AlreadyDecided,
@@ -73,7 +73,7 @@ def submit_request(
     jobs = []
     for order, _ in checked:
         job = uow.jobs.add(
-            Job(request.id, order.id, order.packing_no, action,  # type: ignore[arg-type]
+            Job(request.stored_id, order.stored_id, order.packing_no, action,
                 prior_recovery=order.recovery, created_at=ctx.now)
         )
         uow.orders.update(replace(order, recovery=Recovery.AWAITING))
@@ -127,7 +127,9 @@ def _decide(
         # somebody decided between our read and our write: report theirs
         uow.rollback()
         current = uow.requests.get(request_id)
-        raise AlreadyDecided(request_id, current.decision.value, current.decided_by)  # type: ignore[union-attr]
+        if current is None:  # requests are never deleted
+            raise RequestNotFound(request_id)
+        raise AlreadyDecided(request_id, current.decision.value, current.decided_by)
     return decided
 
 
@@ -197,10 +199,10 @@ def withdraw_unposted(uow: UnitOfWork, now: datetime, grace: timedelta) -> list[
     withdrawn = []
     for request in uow.requests.unposted(now - grace):
         try:
-            withdraw(uow, request.id, UNPOSTED_REASON, now)  # type: ignore[arg-type]
+            withdraw(uow, request.stored_id, UNPOSTED_REASON, now)
         except AlreadyDecided:  # decided meanwhile from a message we did not know of
             continue
-        withdrawn.append(request.id)
+        withdrawn.append(request.stored_id)
     return withdrawn
 
 
@@ -220,5 +222,7 @@ def set_request_message(
     if not uow.requests.set_message(request_id, channel_id, message_ts):
         raise RequestNotFound(request_id)
     placed = uow.requests.get(request_id)
+    if placed is None:  # set_message found it, and requests are never deleted
+        raise RequestNotFound(request_id)
     uow.commit()
-    return placed  # type: ignore[return-value]
+    return placed

@@ -1,9 +1,10 @@
 """What every listener needs, passed in when the app is built: no listener reads globals."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Callable, Protocol
+from typing import Protocol
 
 from domain.ports import SalesSite, UnitOfWork
 from domain.status import StatusContext

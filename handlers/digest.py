@@ -16,8 +16,8 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from slack_sdk import WebClient
 

@@ -6,7 +6,8 @@ import inspect
 import json
 import logging
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -49,8 +50,9 @@ def user_text(error: Exception) -> str:
 def response_url_of(body: dict[str, Any]) -> str | None:
     """Where an ephemeral answer to this request can go: its own response_url, or the one a
     modal carries in private_metadata (see handlers/requests/state.py)."""
-    if body.get("response_url"):
-        return body["response_url"]
+    url: str | None = body.get("response_url")  # Slack's payloads give it as a string
+    if url:
+        return url
     metadata = (body.get("view") or {}).get("private_metadata") or ""
     try:
         return (json.loads(metadata) or {}).get("response_url")
@@ -101,8 +103,10 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
             return None
 
     functools.update_wrapper(run, listener)
-    del run.__wrapped__  # type: ignore[attr-defined]  # Bolt must read the signature below
-    run.__signature__ = signature  # type: ignore[attr-defined]
+    # mypy knows neither attribute on a function: update_wrapper sets __wrapped__, and
+    # inspect.signature (which Bolt calls) reads __signature__ when __wrapped__ is gone
+    del run.__wrapped__  # type: ignore[attr-defined]  # set by update_wrapper just above
+    run.__signature__ = signature  # type: ignore[attr-defined]  # read by inspect.signature
     return run
 
 

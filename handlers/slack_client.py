@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import http.client
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRIES = 2
@@ -60,7 +63,8 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         wait = retry_after_seconds(response.headers if response else None)
@@ -78,7 +82,8 @@ class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
     A 500 may come after Slack stored the message (the answer is lost, the post is not), so
     resending chat.postMessage could post it twice; chat.update or a read can be resent."""
 
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         if method_of(request) in NOT_IDEMPOTENT:
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
@@ -173,4 +178,5 @@ def next_attempt_at(now: datetime, failed_before: int, failure: CallFailure) -> 
     """When to call again: Retry-After when Slack gave one, else exponential backoff, capped."""
     if failure.retry_after is not None:
         return now + timedelta(seconds=failure.retry_after)
-    return now + min(BACKOFF_BASE * (2 ** min(failed_before, 20)), BACKOFF_CAP)
+    factor: int = 2 ** min(failed_before, 20)  # failed_before counts attempts: never negative
+    return now + min(BACKOFF_BASE * factor, BACKOFF_CAP)

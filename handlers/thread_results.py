@@ -11,21 +11,22 @@ a reply carrying the same outbox ids (handlers/posting.py), within a round and a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk import WebClient
 
+from domain.job_result import JOB_RESULT, JobResult
 from domain.ports import OutboxMessage, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
 from handlers.posting import find_in_thread, mark, post_once
 from handlers.render.request_message import final_request_message
-from handlers.render.results import JobResult, result_reply
+from handlers.render.results import result_reply
 from handlers.slack_client import CallFailure, SlackCallFailed, call, next_attempt_at
 
 RESULT_EVENT = "cancelbot_result"  # metadata event_type of a result reply
-JOB_RESULT = "job_result"  # the outbox kind domain/execution.py writes
 DEFAULT_LIMIT = 50
 DEFAULT_LEASE = timedelta(minutes=5)  # well past a few client timeouts and retries
 NO_THREAD_AFTER = timedelta(hours=1)
@@ -38,13 +39,14 @@ class Group:
     """The claimed outbox rows of one request and kind, with the request and its jobs."""
 
     kind: str
+    request_id: int
     request: Request | None
     jobs: list[Job]
     messages: list[OutboxMessage]
 
     @property
     def ids(self) -> list[int]:
-        return [m.id for m in self.messages]  # type: ignore[misc]
+        return [m.stored_id for m in self.messages]
 
     @property
     def in_doubt(self) -> bool:
@@ -107,7 +109,8 @@ def load_groups(
     for message in sorted(messages, key=lambda m: m.id or 0):
         keyed.setdefault((message.request_id, message.kind), []).append(message)
     with uow_factory() as uow:
-        return [Group(kind, uow.requests.get(request_id), uow.jobs.for_request(request_id), rows)
+        return [Group(kind, request_id, uow.requests.get(request_id),
+                      uow.jobs.for_request(request_id), rows)
                 for (request_id, kind), rows in keyed.items()]
 
 
@@ -124,16 +127,16 @@ def deliver_group(
         # the results are in the audit trail; with no thread to post them to, waiting would
         # only keep them in /cancelled jobs for ever
         log.warning("outbox %s settled without a post: request %s has no request message",
-                    group.ids, group.request.id)  # type: ignore[union-attr]
+                    group.ids, group.request_id)
         return mark_delivered(uow_factory, owner, now, group, None), False
-    waiting = group.waiting_for()
-    if waiting:
+    request, waiting = group.request, group.waiting_for()
+    if waiting or request is None:  # waiting_for names a missing request too
         log.debug("outbox %s left for later: %s", group.ids, waiting)
         release(uow_factory, owner, group.messages)
         return 0, False
     try:
-        ts = post_once(client, lambda: post_reply(client, group),
-                       lambda: find_posted(client, group), in_doubt=group.in_doubt)
+        ts = post_once(client, lambda: post_reply(client, group, request),
+                       lambda: find_posted(client, group, request), in_doubt=group.in_doubt)
     except SlackCallFailed as exc:
         fail(uow_factory, owner, now, group, exc.failure)
         return 0, exc.failure.transient
@@ -142,7 +145,7 @@ def deliver_group(
         fail(uow_factory, owner, now, group,
              CallFailure(f"{type(exc).__name__}: {exc}", transient=False))
         return 0, False
-    failure = update_request_message(client, group)
+    failure = update_request_message(client, group, request)
     if failure and failure.transient:
         # the reply is in the thread; the next attempt finds it there and edits again
         fail(uow_factory, owner, now, group, failure)
@@ -150,10 +153,10 @@ def deliver_group(
     return mark_delivered(uow_factory, owner, now, group, ts), False
 
 
-def find_posted(client: WebClient, group: Group) -> str | None:
+def find_posted(client: WebClient, group: Group, request: Request) -> str | None:
     """The ts of a reply in the thread already carrying any of the group's outbox ids."""
-    ids, request = set(group.ids), group.request
-    channel, ts = request.channel_id or "", request.message_ts or ""  # type: ignore[union-attr]
+    ids = set(group.ids)
+    channel, ts = request.channel_id or "", request.message_ts or ""
     return find_in_thread(client, channel, ts, RESULT_EVENT,
                           lambda payload: bool(ids & carried_ids(payload)))
 
@@ -163,10 +166,9 @@ def carried_ids(payload: dict[str, Any]) -> set[int]:
     return {int(i) for i in payload.get("outbox_ids") or [] if str(i).isdigit()}
 
 
-def post_reply(client: WebClient, group: Group) -> str:
+def post_reply(client: WebClient, group: Group, request: Request) -> str:
     """Post the group's result reply in the request's thread; its ts."""
-    request: Request = group.request  # type: ignore[assignment]
-    reply = result_reply(group.results, request.requested_by, request.id)  # type: ignore[arg-type]
+    reply = result_reply(group.results, request.requested_by, request.stored_id)
     response = call(
         "chat.postMessage", client.chat_postMessage,
         channel=request.channel_id, thread_ts=request.message_ts, text=reply.text,
@@ -176,9 +178,10 @@ def post_reply(client: WebClient, group: Group) -> str:
     return str(response["ts"])
 
 
-def update_request_message(client: WebClient, group: Group) -> CallFailure | None:
+def update_request_message(
+    client: WebClient, group: Group, request: Request
+) -> CallFailure | None:
     """Edit the request message to its final status; the failure, if any."""
-    request: Request = group.request  # type: ignore[assignment]
     try:
         final = final_request_message(request, group.results)
         call("chat.update", client.chat_update, channel=request.channel_id,
@@ -216,7 +219,7 @@ def fail(
     with uow_factory() as uow:
         for message in group.messages:
             retry_at = next_attempt_at(now, message.attempts, failure)
-            uow.outbox.mark_failed(message.id, owner, failure.error, retry_at)  # type: ignore[arg-type]
+            uow.outbox.mark_failed(message.stored_id, owner, failure.error, retry_at)
         uow.commit()
 
 
@@ -228,5 +231,5 @@ def release(
         return
     with uow_factory() as uow:
         for message in messages:
-            uow.outbox.release(message.id, owner, message.in_doubt)  # type: ignore[arg-type]
+            uow.outbox.release(message.stored_id, owner, message.in_doubt)
         uow.commit()

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from domain.model import (
-    CancelledBy, Category, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage,
+    CancelledBy,
+    Category,
+    Order,
+    OrderState,
+    Origin,
+    SalesOrder,
+    SalesOrderStatus,
+    Stage,
 )
 
 API, EXCEL, SITE = Category.API, Category.EXCEL, Category.SITE

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.ports import DigestDay
+from store.db import rows_matched
 from store.models import DigestRow
 
 D = DigestRow
@@ -52,7 +53,7 @@ class SqlDigests:
         result = self.session.execute(
             delete(D).where(_unsettled(day, owner)).execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rows_matched(result) == 1
 
     def get(self, day: str) -> DigestDay | None:
         row = self.session.scalars(
@@ -67,4 +68,4 @@ class SqlDigests:
         result = self.session.execute(
             update(D).where(where).values(**values).execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rows_matched(result) == 1

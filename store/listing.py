@@ -6,35 +6,36 @@ The counts never evaluate it row by row: see `counts`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from itertools import product
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from domain.model import Category, Recovery
-from domain.ports import ClosingQuery, Counts, ListQuery, Listed, Page
+from domain.ports import ClosingQuery, Counts, Listed, ListQuery, Page
 from domain.status import Phase, Status, StatusContext, phase_of
 from store.mapping import to_order
 from store.models import OrderRow
 
-O = OrderRow
+R = OrderRow  # short, as the queries below name its columns often
 
 
 def phase_expression(ctx: StatusContext) -> ColumnElement[str]:
     """CASE over category, recovery, window and site readiness, with the domain's precedence."""
-    window_closed = O.cancelled_at <= ctx.open_since
+    window_closed = R.cancelled_at <= ctx.open_since
     site_not_ready: ColumnElement[bool] = (
-        and_(O.category == Category.API.value, O.sales_site.in_(sorted(ctx.sites_not_ready)))
+        and_(R.category == Category.API.value, R.sales_site.in_(sorted(ctx.sites_not_ready)))
         if ctx.sites_not_ready
         else literal(False)
     )
     return case(
-        (O.category == Category.SITE.value, Phase.NONE.value),
-        (O.recovery == Recovery.DONE.value, Phase.DONE.value),
-        (O.recovery == Recovery.IN_PROGRESS.value, Phase.IN_PROGRESS.value),
+        (R.category == Category.SITE.value, Phase.NONE.value),
+        (R.recovery == Recovery.DONE.value, Phase.DONE.value),
+        (R.recovery == Recovery.IN_PROGRESS.value, Phase.IN_PROGRESS.value),
         (or_(window_closed, site_not_ready), Phase.UNAVAILABLE.value),
-        (O.recovery == Recovery.FAILED_RETRY.value, Phase.FAILED.value),
+        (R.recovery == Recovery.FAILED_RETRY.value, Phase.FAILED.value),
         else_=Phase.AVAILABLE.value,
     )
 
@@ -43,15 +44,15 @@ def _filters(query: ListQuery) -> list[ColumnElement[bool]]:
     """Filters shared by the counts and the page: seller, site and the date range."""
     # cancelled_at IS NOT NULL is implied by the category, but said so that PostgreSQL's
     # backward scan of ix_orders_cancelled_at skips the active orders' NULLs (sorted first)
-    conditions: list[ColumnElement[bool]] = [O.category.is_not(None), O.cancelled_at.is_not(None)]
+    conditions: list[ColumnElement[bool]] = [R.category.is_not(None), R.cancelled_at.is_not(None)]
     if query.seller:
-        conditions.append(O.seller_id == query.seller)
+        conditions.append(R.seller_id == query.seller)
     if query.site:
-        conditions.append(O.sales_site == query.site.lower())
+        conditions.append(R.sales_site == query.site.lower())
     if query.date_from:
-        conditions.append(O.cancelled_at >= query.date_from)
+        conditions.append(R.cancelled_at >= query.date_from)
     if query.date_to:
-        conditions.append(O.cancelled_at < query.date_to)
+        conditions.append(R.cancelled_at < query.date_to)
     return conditions
 
 
@@ -65,9 +66,9 @@ def counts(session: Session, query: ListQuery, ctx: StatusContext) -> Counts:
     where = _filters(query)
     totals = _totals(session, query, where)
     inside = session.execute(
-        select(O.category, O.recovery, O.sales_site, func.count())
-        .where(*where, O.cancelled_at > ctx.open_since)
-        .group_by(O.category, O.recovery, O.sales_site)
+        select(R.category, R.recovery, R.sales_site, func.count())
+        .where(*where, R.cancelled_at > ctx.open_since)
+        .group_by(R.category, R.recovery, R.sales_site)
     ).all()
     tally: Counter[tuple[Category, Phase]] = Counter()
     for category_value, recovery_value, n in totals:
@@ -82,7 +83,7 @@ def counts(session: Session, query: ListQuery, ctx: StatusContext) -> Counts:
 
 def _totals(
     session: Session, query: ListQuery, where: list[ColumnElement[bool]]
-) -> Sequence[tuple[str, str, int]]:
+) -> Sequence[tuple[str | None, str, int]]:
     """(category, recovery, count) over the filters.
 
     The whole book is counted one (category, recovery) pair at a time on the partial
@@ -90,18 +91,18 @@ def _totals(
     faster than grouping it; a filtered book is grouped once, on the index of its filter.
     """
     if query.seller or query.site or query.date_from or query.date_to:
-        return session.execute(  # type: ignore[return-value]
-            select(O.category, O.recovery, func.count()).where(*where)
-            .group_by(O.category, O.recovery)
-        ).all()
+        return [(c, r, n) for c, r, n in session.execute(
+            select(R.category, R.recovery, func.count()).where(*where)
+            .group_by(R.category, R.recovery)
+        )]
     pairs = list(product(Category, Recovery))
     row = session.execute(select(*(
-        select(func.count()).select_from(O)
-        .where(O.recovery.is_not(None), O.category == category.value,
-               O.recovery == recovery.value).scalar_subquery()
+        select(func.count()).select_from(R)
+        .where(R.recovery.is_not(None), R.category == category.value,
+               R.recovery == recovery.value).scalar_subquery()
         for category, recovery in pairs
     ))).one()
-    return [(c.value, r.value, n) for (c, r), n in zip(pairs, row)]
+    return [(c.value, r.value, n) for (c, r), n in zip(pairs, row, strict=True)]
 
 
 def _counts(tally: Counter[tuple[Category, Phase]], query: ListQuery) -> Counts:
@@ -123,7 +124,7 @@ def _status_condition(status: Status, ctx: StatusContext) -> ColumnElement[bool]
     readies = (True, False) if ctx.sites_not_ready else (True,)
     table = {(open_, ready): _recoveries(status, open_, ready)
              for open_ in (True, False) for ready in readies}
-    category = O.category == status.category.value
+    category = R.category == status.category.value
     if len(set(table.values())) == 1:  # neither the window nor the site matters
         return and_(category, _recovery_in(table[True, True]))
     cases = [c for open_ in (True, False) for c in _window_cases(table, open_, readies, ctx)]
@@ -135,12 +136,12 @@ def _window_cases(
     ctx: StatusContext,
 ) -> list[ColumnElement[bool]]:
     """The cases on one side of the window, split by site readiness only where it matters."""
-    window = O.cancelled_at > ctx.open_since if open_ else O.cancelled_at <= ctx.open_since
+    window = R.cancelled_at > ctx.open_since if open_ else R.cancelled_at <= ctx.open_since
     sets = {ready: table[open_, ready] for ready in readies}
     if len(set(sets.values())) == 1:
         return [and_(_recovery_in(sets[True]), window)] if sets[True] else []
     not_ready = sorted(ctx.sites_not_ready)
-    site = {True: O.sales_site.not_in(not_ready), False: O.sales_site.in_(not_ready)}
+    site = {True: R.sales_site.not_in(not_ready), False: R.sales_site.in_(not_ready)}
     return [and_(_recovery_in(rs), window, site[ready]) for ready, rs in sets.items() if rs]
 
 
@@ -152,7 +153,7 @@ def _recoveries(status: Status, open_: bool, ready: bool) -> frozenset[str]:
 def _recovery_in(values: frozenset[str]) -> ColumnElement[bool]:
     if len(values) == len(Recovery):
         return literal(True)
-    return O.recovery.in_(sorted(values))
+    return R.recovery.in_(sorted(values))
 
 
 def page(session: Session, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
@@ -160,19 +161,19 @@ def page(session: Session, query: ListQuery, ctx: StatusContext, total: int | No
     phase = phase_expression(ctx)
     conditions = _filters(query)
     if query.category:
-        conditions.append(O.category == query.category.value)
+        conditions.append(R.category == query.category.value)
     if query.status:
         conditions.append(_status_condition(query.status, ctx))
     if total is None:
-        total = session.scalar(select(func.count()).select_from(O).where(*conditions)) or 0
+        total = session.scalar(select(func.count()).select_from(R).where(*conditions)) or 0
     # never ask for rows past the total: the last page of a rare status would otherwise read
     # the rest of ix_orders_cancelled_at looking for more
     offset = query.page * query.page_size
     limit = min(query.page_size, total - offset)
     rows = session.execute(
-        select(O, phase.label("phase"))
+        select(R, phase.label("phase"))
         .where(*conditions)
-        .order_by(O.cancelled_at.desc(), O.id.desc())
+        .order_by(R.cancelled_at.desc(), R.id.desc())
         .limit(limit)
         .offset(offset)
     ).all() if limit > 0 else []
@@ -189,18 +190,18 @@ def closing(session: Session, query: ClosingQuery, ctx: StatusContext) -> Page:
     if not query.statuses:
         return Page([], 0, 0, query.limit)
     conditions = [
-        O.category.is_not(None),
-        O.cancelled_at > query.cancelled_after,
-        O.cancelled_at <= query.cancelled_until,
+        R.category.is_not(None),
+        R.cancelled_at > query.cancelled_after,
+        R.cancelled_at <= query.cancelled_until,
         or_(*(_status_condition(status, ctx) for status in sorted(query.statuses))),
     ]
     if not query.include_awaiting:
-        conditions.append(O.recovery != Recovery.AWAITING.value)
-    total = session.scalar(select(func.count()).select_from(O).where(*conditions)) or 0
+        conditions.append(R.recovery != Recovery.AWAITING.value)
+    total = session.scalar(select(func.count()).select_from(R).where(*conditions)) or 0
     rows = session.execute(
-        select(O, phase_expression(ctx).label("phase"))
+        select(R, phase_expression(ctx).label("phase"))
         .where(*conditions)
-        .order_by(O.cancelled_at, O.id)
+        .order_by(R.cancelled_at, R.id)
         .limit(query.limit)
     ).all() if total else []
     return Page([_listed(row, phase) for row, phase in rows], total, 0, query.limit)
@@ -208,4 +209,4 @@ def closing(session: Session, query: ClosingQuery, ctx: StatusContext) -> Page:
 
 def _listed(row: Any, phase_value: str) -> Listed:
     order = to_order(row)
-    return Listed(order, Status.of(order.category, Phase(phase_value)))  # type: ignore[arg-type]
+    return Listed(order, Status.of(order.tab, Phase(phase_value)))

@@ -28,7 +28,11 @@ def upgrade(engine: Engine) -> None:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()  # type: ignore[return-value]
+    """The newest migration's revision."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # store/migrations/versions ships with the package
+        raise LookupError("no migrations found")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

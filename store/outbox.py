@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.ports import OutboxMessage
+from store.db import rows_matched
 from store.models import OutboxRow
 
 MAX_ERROR_CHARS = 2000
@@ -73,8 +74,13 @@ class SqlOutbox:
         # read before the UPDATE: a lease still set here ran out without a result
         seen = [(row.id, row.attempts > 0 or row.lease_owner is not None) for row in first + rest]
         claimed = [(mid, doubt) for mid, doubt in seen if self._take(mid, owner, now, lease_until)]
-        return [_to_message(self.session.get(OutboxRow, mid, populate_existing=True), doubt)  # type: ignore[arg-type]
-                for mid, doubt in claimed]
+        return [_to_message(self._reread(mid), doubt) for mid, doubt in claimed]
+
+    def _reread(self, message_id: int) -> OutboxRow:
+        row = self.session.get(OutboxRow, message_id, populate_existing=True)
+        if row is None:  # taken by this transaction a moment ago, and rows are never deleted
+            raise LookupError(f"outbox row {message_id} is gone")
+        return row
 
     def _candidates(self, where: ColumnElement[bool], limit: int | None) -> list[OutboxRow]:
         stmt = select(OutboxRow).where(where).order_by(OutboxRow.id).limit(limit)
@@ -92,7 +98,7 @@ class SqlOutbox:
             update(OutboxRow).where(where).values(**values)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rows_matched(result) == 1
 
     def mark_delivered(
         self, message_id: int, owner: str, at: datetime, message_ts: str | None

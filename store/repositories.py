@@ -1,9 +1,11 @@
 """Repositories: the domain ports over one SQLAlchemy session."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import ColumnElement, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from domain.ports import AuditEvent, ClosingQuery, Counts, ListQuery, Page
 from domain.requests import ACTIVE_JOB_STATES, Decision, Job, JobState, Request, check_transition
 from domain.status import StatusContext
 from store import listing
+from store.db import rows_matched
 from store.mapping import (
     audit_values,
     job_values,
@@ -38,8 +41,8 @@ class SqlOrders:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _one(self, *where: object) -> Order | None:
-        row = self.session.scalars(select(OrderRow).where(*where)).first()  # type: ignore[arg-type]
+    def _one(self, *where: ColumnElement[bool]) -> Order | None:
+        row = self.session.scalars(select(OrderRow).where(*where)).first()
         return to_order(row) if row else None
 
     def get(self, packing_no: str) -> Order | None:
@@ -105,7 +108,7 @@ class SqlRequests:
             .values(**request_values(request))
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rows_matched(result) == 1
 
     def update(self, request: Request) -> None:
         self.session.execute(
@@ -119,7 +122,7 @@ class SqlRequests:
             .values(channel_id=channel_id, message_ts=message_ts)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rows_matched(result) == 1
 
     def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
         rows = self.session.scalars(
@@ -157,8 +160,8 @@ class SqlJobs(WaitingJobLeases):
         row = self.session.get(JobRow, job_id, populate_existing=True)
         return to_job(row) if row else None
 
-    def _many(self, *where: object, limit: int | None = None) -> list[Job]:
-        stmt = select(JobRow).where(*where).order_by(JobRow.id).limit(limit)  # type: ignore[arg-type]
+    def _many(self, *where: ColumnElement[bool], limit: int | None = None) -> list[Job]:
+        stmt = select(JobRow).where(*where).order_by(JobRow.id).limit(limit)
         return [to_job(r) for r in self.session.scalars(stmt)]
 
     def for_request(self, request_id: int) -> list[Job]:
@@ -234,16 +237,16 @@ class SqlJobs(WaitingJobLeases):
         return self.session.get_bind().dialect.name == "postgresql"
 
     @staticmethod
-    def _held(job_id: int, owner: str | None) -> list[object]:
+    def _held(job_id: int, owner: str | None) -> list[ColumnElement[bool]]:
         where = [JobRow.id == job_id, JobRow.state == JobState.RUNNING.value]
         return where + ([JobRow.lease_owner == owner] if owner is not None else [])
 
-    def _update(self, where: list[object], values: dict[str, object]) -> int:
+    def _update(self, where: list[ColumnElement[bool]], values: dict[str, Any]) -> int:
         result = self.session.execute(
-            update(JobRow).where(*where).values(**values)  # type: ignore[arg-type]
+            update(JobRow).where(*where).values(**values)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount  # type: ignore[attr-defined, no-any-return]
+        return rows_matched(result)
 
     def _fresh(self, ids: list[int]) -> list[Job]:
         if not ids:
@@ -272,7 +275,9 @@ class SqlAudit:
 class EmbeddedSalesSite:
     """The sales site kept in our own database, loaded by `cancelbot import sales-orders`."""
 
-    def __init__(self, session_factory, sites_not_ready: frozenset[str] = frozenset()) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, session_factory: Callable[[], Session], sites_not_ready: frozenset[str] = frozenset()
+    ) -> None:
         self.session_factory = session_factory
         self._not_ready = frozenset(s.lower() for s in sites_not_ready)
 

@@ -1,7 +1,7 @@
 """The unit of work: one session, one transaction, every repository on it."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +28,7 @@ class SqlUnitOfWork:
     def __init__(self, sessions: Callable[[], Session]) -> None:
         self._sessions = sessions
 
-    def __enter__(self) -> "SqlUnitOfWork":
+    def __enter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
         self.orders = SqlOrders(self.session)
         self.requests = SqlRequests(self.session)

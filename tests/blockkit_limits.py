@@ -7,7 +7,8 @@ block's page) and python-slack-sdk's model validators enforce. Use
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -52,11 +53,14 @@ def new_database_url(backend: str, tmp_dir: str) -> tuple[str, Callable[[], None
     """An empty, migrated database of the backend's kind, and how to throw it away."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_dir}/cancelbot-{uuid.uuid4().hex[:8]}.sqlite3"
-        cleanup: Callable[[], None] = lambda: None
+        def cleanup() -> None:
+            pass  # the file stays in tmp_dir, with the test's other files
     else:
         schema = _new_postgres_schema()
         url = _postgres_schema_url(schema)
-        cleanup = lambda: _drop_postgres_schema(schema)
+
+        def cleanup() -> None:
+            _drop_postgres_schema(schema)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -69,7 +73,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database for one test (file or schema), removed afterwards."""
     url, cleanup = new_database_url(backend, str(tmp_path))
     yield url
@@ -77,7 +81,7 @@ def db_url(backend: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-
 
 
 @pytest.fixture(scope="session")
-def _engines(tmp_path_factory) -> Iterator[dict[str, Engine]]:  # type: ignore[no-untyped-def]
+def _engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
     engines: dict[str, Engine] = {}
     cleanups = []
     for name in BACKENDS:

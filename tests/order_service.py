@@ -13,9 +13,10 @@ import itertools
 import json
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 
 TOKEN = "recovery-service-token"
 WAIT_SECONDS = 20  # only reached when a test is broken
@@ -110,7 +111,7 @@ class OrderServiceStandIn:
                                         daemon=True)
         self._thread.start()
 
-    def __enter__(self) -> "OrderServiceStandIn":
+    def __enter__(self) -> OrderServiceStandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -37,7 +37,7 @@ CONSOLE_DEFAULTS = {
 CHANNEL_NAMES = {SUPPORT_CHANNEL: "seller-support", "C0APPROVALS": "approvals"}
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     console = commands.add_parser(
         "console", help="try the bot in this terminal: /cancelled, buttons, approvals, results "
         "(no Slack workspace needed)",

@@ -70,7 +70,7 @@ class Command:
             self._store = open_store(settings or self.settings)
         return self._store
 
-    def __enter__(self) -> "Command":
+    def __enter__(self) -> Command:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -7,7 +7,7 @@ from bot.commands.context import Command, Wording
 from store.migrate import current_revision, upgrade
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="database maintenance")
     sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = sub.add_parser("upgrade", help="migrate the database (DATABASE_URL) to the newest schema")

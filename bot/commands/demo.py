@@ -8,7 +8,7 @@ from bot.commands.inspect import add_now_option
 from store.demo import DemoRefused, DemoSummary, write_demo_data
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
         "demo-data", help="fill an empty database (DATABASE_URL) with a realistic demo set"
     )

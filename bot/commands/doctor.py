@@ -11,13 +11,20 @@ from bot.commands.context import Command
 from bot.composition import slack_client
 from bot.config import ConfigError
 from bot.doctor import (
-    Finding, Level, check_database, check_recovery_service, check_sales_site, check_settings,
-    check_slack, fail, failed,
+    Finding,
+    Level,
+    check_database,
+    check_recovery_service,
+    check_sales_site,
+    check_settings,
+    check_slack,
+    fail,
+    failed,
 )
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = commands.add_parser(
         "doctor", help="check the configuration, database, Slack, sales site and order service; "
         "say what to fix",
@@ -56,7 +63,8 @@ def diagnose(command: Command) -> list[Finding]:
         wanted = frozenset()
     if settings.slack_bot_token:
         findings += check_slack(settings, slack_client(settings, retries=0), wanted)
-    return findings + check_sales_site(settings, store) + check_recovery_service(settings, store.engine)
+    return (findings + check_sales_site(settings, store)
+            + check_recovery_service(settings, store.engine))
 
 
 def _line(finding: Finding) -> str:

@@ -58,7 +58,7 @@ KINDS = (
 )
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `import orders` and `import sales-orders` to the command line."""
     parser = commands.add_parser(
         "import", help="import orders or sales orders from a CSV file (all or nothing)",
@@ -84,7 +84,8 @@ def run_import(command: Command) -> int:
     """Import args.file as args.kind; prints the outcome and returns the exit status."""
     args = command.args
     try:
-        stream = open(args.file, "rb")
+        # opened apart from the with below, so that only a file that cannot be read is told so
+        stream = open(args.file, "rb")  # noqa: SIM115
     except OSError as error:
         raise CommandFailed(f"cannot read {args.file}: {error.strerror or error}",
                             EXIT_UNREADABLE) from None

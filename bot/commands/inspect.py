@@ -8,8 +8,8 @@ history and the jobs list show every line where Slack counts the ones past its r
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from bot.commands.context import READING, Command
 from bot.console.render import plain_text
@@ -43,7 +43,7 @@ def add_now_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", type=parse_now, default=None, help=argparse.SUPPRESS)
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show = commands.add_parser("show", help="the lookup card of one order, as Slack shows it")
     show.add_argument("packing_no", metavar="PACKING_NO")
     show.set_defaults(view=show_view)

@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 from bot.commands.context import Command, CommandFailed
 from bot.composition import background, build_app, configure_logging, slack_client
@@ -42,7 +43,7 @@ class Front(Protocol):
     def stop(self) -> None: ...
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser(
         "run", help="serve Slack's /cancelled and buttons, and run approved jobs, until SIGTERM",
         description="Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP at POST "
@@ -111,12 +112,12 @@ def token_problem(client: WebClient, api_url: str | None) -> str | None:
                 "check the network, or SLACK_API_URL if it is set.")
 
 
-def make_front(app: App, settings: Settings, engine: object, host: str, port: int) -> Front:
+def make_front(app: App, settings: Settings, engine: Engine, host: str, port: int) -> Front:
     """Socket Mode when SLACK_APP_TOKEN is set, else the HTTP server on host:port."""
     if settings.slack_app_token:
         return SocketModeRunner(app, settings.slack_app_token)
     try:
-        return HttpRunner(app, engine, host, port)  # type: ignore[arg-type]
+        return HttpRunner(app, engine, host, port)
     except OSError as exc:
         raise StartFailed(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); "
                           "choose another --port or --host.") from None

@@ -14,7 +14,7 @@ from bot.scheduler import run_until_signalled
 from bot.worker import LEASE
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = commands.add_parser(
         "worker", help="run approved resyncs and restores until SIGTERM (no Slack listeners)",
         description="Polls every CANCELBOT_POLL_SECONDS; on SIGTERM or Ctrl-C finishes the job "

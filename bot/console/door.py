@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App
@@ -120,10 +121,12 @@ class Door:
 
     def _dispatch(self, body: str, response_url: str = "") -> Answer:
         stamp = str(int(time.time()))
-        headers = {"content-type": "application/x-www-form-urlencoded",
-                   "x-slack-request-timestamp": stamp,
-                   "x-slack-signature": self.signer.generate_signature(timestamp=stamp,
-                                                                       body=body)}
+        signature = self.signer.generate_signature(timestamp=stamp, body=body)
+        if signature is None:  # given a timestamp and a body, it never is
+            raise ValueError("no signature for the request")
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": stamp, "x-slack-signature": signature}
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         return Answer(response.status, _read(response.body), response_url)
 
@@ -137,7 +140,8 @@ def _read(body: str) -> dict[str, Any]:
     text = (body or "").strip()
     if text.startswith("{"):
         try:
-            return json.loads(text)
+            read: dict[str, Any] = json.loads(text)
+            return read
         except ValueError:
             pass
     return {"text": text} if text else {}

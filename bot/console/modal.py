@@ -6,7 +6,8 @@ closes the modal without sending anything.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bot.console.render import text_of
 

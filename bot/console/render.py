@@ -1,9 +1,11 @@
-"""Block Kit as plain text for a terminal: sections, fields, context, headers and numbered buttons."""
+"""Block Kit as plain text for a terminal: sections, fields, context, headers and numbered
+buttons."""
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # a button's number, given the button element and its block (the caller keeps the numbering);
 # None shows the button as `[Label]`, for text nobody can press a button in
@@ -51,7 +53,8 @@ def text_of(obj: dict[str, Any] | None, bold: Callable[[str], str] = lambda s: s
         return ""
     if obj.get("type") == "mrkdwn":
         return clean_mrkdwn(obj.get("text", ""), bold)
-    return obj.get("text", "")
+    text: str = obj.get("text", "")
+    return text
 
 
 def render_blocks(blocks: list[dict[str, Any]], number: Numberer,

@@ -5,8 +5,9 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from bot.console.render import render_blocks, render_message
 from bot.console.workspace import Change, Message, Workspace
@@ -72,7 +73,8 @@ class Screen:
             if self.prompt:
                 self.out.write(self.prompt)
                 self.out.flush()
-            if change.kind == "replied" and (message.metadata or {}).get("event_type") == RESULT_EVENT:
+            event = (message.metadata or {}).get("event_type")
+            if change.kind == "replied" and event == RESULT_EVENT:
                 self.results_posted += 1
                 self._results.notify_all()
 

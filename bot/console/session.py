@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bot.console.door import Answer, Door, TrackedExecutor
 from bot.console.modal import (
-    Cancelled, ask_inputs, error_lines, inputs, to_ask_again,
+    Cancelled,
+    ask_inputs,
+    error_lines,
+    inputs,
+    to_ask_again,
 )
 from bot.console.render import text_of
 from bot.console.screen import Screen

@@ -89,7 +89,8 @@ def register(app: App, deps: Deps) -> None:
                 rejected = reject(uow, request_id, body["user"]["id"], reason, deps.clock(),
                                   policy, (channel, ts))
         except DomainError as error:
-            text = already_decided_text(error) if isinstance(error, AlreadyDecided) else error.message
+            text = (already_decided_text(error) if isinstance(error, AlreadyDecided)
+                    else error.message)
             ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})
             return
         ack()

@@ -8,8 +8,15 @@ from domain.model import Order
 from domain.ports import AuditEvent
 from domain.window import format_local
 from handlers.render.mrkdwn import (
-    FALLBACK_TEXT_MAX, MESSAGE_BLOCKS_CHARS_BUDGET, SECTION_TEXT_MAX, Rendered, escape,
-    line_sections, mention, section, truncate,
+    FALLBACK_TEXT_MAX,
+    MESSAGE_BLOCKS_CHARS_BUDGET,
+    SECTION_TEXT_MAX,
+    Rendered,
+    escape,
+    line_sections,
+    mention,
+    section,
+    truncate,
 )
 
 DETAIL_MAX = 250  # escaped, it stays inside the line limit below

@@ -9,7 +9,12 @@ from domain.remote_recovery import waiting_words
 from domain.requests import Job, JobState
 from domain.window import format_local
 from handlers.render.mrkdwn import (
-    FALLBACK_TEXT_MAX, MESSAGE_BLOCKS_CHARS_BUDGET, Rendered, escape, line_sections, truncate,
+    FALLBACK_TEXT_MAX,
+    MESSAGE_BLOCKS_CHARS_BUDGET,
+    Rendered,
+    escape,
+    line_sections,
+    truncate,
 )
 
 ERROR_MAX = 200  # escaped (up to 5 times longer), a line still fits its limit

@@ -17,8 +17,14 @@ from domain.status import Status
 from domain.window import format_local
 from handlers.actions import BULK_ACTION_IDS, LIST_CATEGORY, LIST_PAGE, encode_query
 from handlers.render.mrkdwn import (
-    FALLBACK_TEXT_MAX, MESSAGE_BLOCKS_CHARS_BUDGET, Rendered, context, escape, line_sections,
-    section, truncate,
+    FALLBACK_TEXT_MAX,
+    MESSAGE_BLOCKS_CHARS_BUDGET,
+    Rendered,
+    context,
+    escape,
+    line_sections,
+    section,
+    truncate,
 )
 
 PAGE_SIZE = 10

@@ -10,7 +10,12 @@ from domain.status import Phase
 from domain.window import describe_duration, format_local
 from handlers.actions import request_button
 from handlers.render.mrkdwn import (
-    FALLBACK_TEXT_MAX, Rendered, context, escape, section, truncate,
+    FALLBACK_TEXT_MAX,
+    Rendered,
+    context,
+    escape,
+    section,
+    truncate,
 )
 
 FIELD_MAX = 200  # seller ids, site names and order numbers past this are cut

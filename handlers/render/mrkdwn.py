@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SECTION_TEXT_MAX = 3000
@@ -42,7 +42,7 @@ def slack_date(at: datetime | None) -> str:
     """A date Slack shows in each reader's own time zone, with a UTC fallback."""
     if at is None:
         return "(unknown time)"
-    utc = at.astimezone(timezone.utc)
+    utc = at.astimezone(UTC)
     fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 

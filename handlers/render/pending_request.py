@@ -1,7 +1,8 @@
 """The request message in the approval channel: waiting with Approve/Reject, then decided."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from domain.bulk import Skipped
 from domain.model import Action

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.job_result import JobResult
 from domain.requests import Request
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
@@ -16,7 +17,7 @@ from handlers.render.mrkdwn import (
     slack_date,
     truncate,
 )
-from handlers.render.results import JobResult, status_counts
+from handlers.render.results import status_counts
 
 NOTE_MAX = 500
 
@@ -36,11 +37,13 @@ def final_request_message(request: Request, results: list[JobResult]) -> Rendere
 
 
 def _people_lines(request: Request) -> list[str]:
-    lines = [f"*Requested by* {mention(request.requested_by)} on {slack_date(request.requested_at)}"]
+    requested = slack_date(request.requested_at)
+    lines = [f"*Requested by* {mention(request.requested_by)} on {requested}"]
     if request.note:
         lines.append(f"*Note:* {escape(truncate(request.note, NOTE_MAX))}")
     decision = request.decision.value.capitalize()
-    lines.append(f"*{decision} by* {mention(request.decided_by)} on {slack_date(request.decided_at)}")
+    decided = slack_date(request.decided_at)
+    lines.append(f"*{decision} by* {mention(request.decided_by)} on {decided}")
     return lines
 
 
@@ -55,7 +58,8 @@ def _order_sections(results: list[JobResult], budget: int) -> list[dict[str, Any
 
 def _order_line(result: JobResult) -> str:
     if result.new_packing_no:
-        return f"{result.packing_no} → *{result.new_packing_no}* ({result.packing_no} is no longer valid)"
+        return (f"{result.packing_no} → *{result.new_packing_no}* "
+                f"({result.packing_no} is no longer valid)")
     if result.succeeded:
         return f"{result.packing_no} (kept)"
     return result.packing_no

@@ -26,7 +26,8 @@ def what_happens(action: Action, packing_no: str) -> str:
     if action is Action.RESYNC:
         return (f"The order is imported again from the sales site under a *new packing number*; "
                 f"{packing_no} stops being valid.")
-    return f"The order comes back with the *same packing number*, {packing_no}; its data is unchanged."
+    return (f"The order comes back with the *same packing number*, {packing_no}; "
+            "its data is unchanged.")
 
 
 def request_modal(lookup: Lookup, action: Action, metadata: str,

@@ -1,9 +1,9 @@
 """A finished request's result as a reply in its thread: one job, or one summary for many."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
+from domain.job_result import JobResult
 from domain.model import Action
 from domain.status import Status
 from handlers.render.mrkdwn import (
@@ -25,42 +25,6 @@ LABELS = {  # action: (success label, failure label)
     Action.RESTORE: (Status.RECOVERED.label, Status.FAILED_TO_RECOVER.label),
 }
 FAILURES_BUDGET = 6500  # failures come first: they are what somebody has to act on
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """One job's result as its outbox row tells it (the payload domain/execution.py writes)."""
-
-    job_id: int
-    action: Action
-    status: str  # the final status label
-    packing_no: str
-    result_packing_no: str | None = None
-    failure_code: str | None = None
-    reason: str | None = None
-    retryable: bool | None = None
-
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> "JobResult":
-        """Read an outbox payload of kind job_result."""
-        return cls(
-            job_id=int(payload["job_id"]), action=Action(payload["action"]),
-            status=str(payload["status"]), packing_no=str(payload["packing_no"]),
-            result_packing_no=payload.get("result_packing_no"),
-            failure_code=payload.get("failure_code"), reason=payload.get("reason"),
-            retryable=payload.get("retryable"),
-        )
-
-    @property
-    def succeeded(self) -> bool:
-        return self.failure_code is None
-
-    @property
-    def new_packing_no(self) -> str | None:
-        """The packing number a resync generated; None for a restore or a failure."""
-        if self.succeeded and self.result_packing_no and self.result_packing_no != self.packing_no:
-            return self.result_packing_no
-        return None
 
 
 def status_counts(results: list[JobResult]) -> str:

@@ -33,13 +33,13 @@ def place(deps: Deps, client: WebClient, body: dict[str, Any], state: ModalState
     channel = deps.approval_channel or state.channel or ""
     message = pending_request_message(request, [j.packing_no for j in submitted.jobs], warnings)
     try:
-        ts = post_request_message(client, channel, message, request.id)  # type: ignore[arg-type]
+        ts = post_request_message(client, channel, message, request.stored_id)
     except SlackCallFailed as exc:
-        _withdraw(deps, request.id, channel, exc.failure.error)  # type: ignore[arg-type]
+        _withdraw(deps, request.stored_id, channel, exc.failure.error)
         tell_user(body, client, not_posted_text(channel, exc.failure.error))
         return None
     with deps.uow() as uow:
-        set_request_message(uow, request.id, channel, ts)  # type: ignore[arg-type]
+        set_request_message(uow, request.stored_id, channel, ts)
     return permalink(client, channel, ts)
 
 
@@ -76,7 +76,8 @@ def not_posted_text(channel: str, error: str) -> str:
 def permalink(client: WebClient, channel: str, ts: str) -> str:
     """The request message's link, or a mention of its channel when Slack gives none."""
     try:
-        return f"<{client.chat_getPermalink(channel=channel, message_ts=ts)['permalink']}|request message>"
+        link = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        return f"<{link}|request message>"
     except Exception as exc:
         if call_failure(exc, "chat.getPermalink") is None:
             raise

@@ -1,9 +1,9 @@
 """Reading the sales site for the request modal, within a time bound.
 
 Slack's trigger_id expires 3 s after the click and the modal cannot open after that, so the
-read gets a bound (handlers.deps.SITE_READ_SECONDS): a sales site that answers later, fails or raises leaves the
-modal saying that its status could not be read. The read goes on in a daemon thread until the
-adapter's own timeout ends it; its answer is then dropped.
+read gets a bound (handlers.deps.SITE_READ_SECONDS): a sales site that answers later, fails or
+raises leaves the modal saying that its status could not be read. The read goes on in a daemon
+thread until the adapter's own timeout ends it; its answer is then dropped.
 """
 from __future__ import annotations
 

@@ -33,25 +33,28 @@ class ModalState:
         return text
 
     @classmethod
-    def load(cls, text: object) -> "ModalState":
+    def load(cls, text: object) -> ModalState:
         """Read what dump wrote; UnreadableValue (told to the user) for anything else."""
+        if not isinstance(text, str):
+            raise UnreadableValue(UNREADABLE_FORM)
         try:
-            data = json.loads(text) if isinstance(text, str) else None
-            state = cls(action=Action(data["action"]), channel=data.get("channel"),
-                        response_url=data.get("response_url"),
-                        ephemeral=data.get("ephemeral", False), packing_no=data.get("packing_no"),
-                        query=data.get("query"))
+            data = json.loads(text)  # anything JSON: every value is checked below
+            action = Action(data["action"])
+            channel, response_url, packing_no, query = (
+                data.get(key) for key in ("channel", "response_url", "packing_no", "query"))
+            ephemeral = data.get("ephemeral", False)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise UnreadableValue(UNREADABLE_FORM) from None
-        texts = (state.channel, state.response_url, state.packing_no, state.query)
+        texts = (channel, response_url, packing_no, query)
         if not all(isinstance(v, (str, type(None))) for v in texts) \
-                or not isinstance(state.ephemeral, bool) \
-                or (state.packing_no is None) == (state.query is None):  # one order, or a page
+                or not isinstance(ephemeral, bool) \
+                or (packing_no is None) == (query is None):  # one order, or a page
             raise UnreadableValue(UNREADABLE_FORM)
-        return state
+        return cls(action=action, channel=channel, response_url=response_url,
+                   ephemeral=ephemeral, packing_no=packing_no, query=query)
 
     @classmethod
-    def of_click(cls, body: dict[str, Any], action: Action, **target: str) -> "ModalState":
+    def of_click(cls, body: dict[str, Any], action: Action, **target: str) -> ModalState:
         """The state of a button click's payload, for the order or page in target."""
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")

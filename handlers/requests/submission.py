@@ -53,7 +53,8 @@ def register(app: App, deps: Deps) -> None:
                 submitted = submit_request(uow, [packing_no], state.action, body["user"]["id"],
                                            typed(body, NOTE_BLOCK), deps.ctx())
         except DomainError as error:
-            ack(response_action="errors", errors={NOTE_BLOCK: refused_text(deps, error, packing_no)})
+            text = refused_text(deps, error, packing_no)
+            ack(response_action="errors", errors={NOTE_BLOCK: text})
             return
         ack()
         warnings = [w for found in submitted.warnings.values() for w in found]

@@ -1,7 +1,8 @@
 """The `/cancelled` listener: ack at once, then one ephemeral answer to whoever typed it."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 

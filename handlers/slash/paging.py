@@ -10,6 +10,7 @@ from handlers.deps import Deps
 from handlers.errors import guarded
 from handlers.slash.listing import page_answer
 
+
 def register(app: App, deps: Deps) -> None:
     """Listen to the list page's buttons."""
 

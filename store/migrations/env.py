@@ -1,5 +1,6 @@
 """Alembic environment: runs on the connection store.migrate hands over, or on sqlalchemy.url."""
 from alembic import context
+from sqlalchemy import Connection
 
 from store.db import make_engine
 from store.models import Base
@@ -13,13 +14,16 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("nothing to migrate: no connection handed over, no sqlalchemy.url")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from store.db import make_engine
 from store.models import OrderRow, SalesOrderRow
 from store.repositories import EmbeddedSalesSite
 from store.uow import SqlUnitOfWork, session_factory
+from tests.slack.conftest import fake_slack  # noqa: F401 - the fake Slack, for test_run.py
 
 ORDERS_HEADER = (
     "packing_no,seller_id,sales_site,sales_order_no,origin,state,stage,cancelled_at,"
@@ -72,7 +73,7 @@ def cancelbot(db_url: str, monkeypatch: pytest.MonkeyPatch,
 @pytest.fixture
 def csv_file(tmp_path: Path) -> Callable[..., Path]:
     """Writes lines (joined with newlines, plus one at the end) to a new file and returns it."""
-    made = []
+    made: list[Path] = []
 
     def write(*lines: str, name: str = "", encoding: str = "utf-8", prefix: bytes = b"") -> Path:
         path = tmp_path / (name or f"file{len(made) + 1}.csv")

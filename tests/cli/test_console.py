@@ -10,12 +10,12 @@ import os
 import re
 import subprocess
 import sys
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.composition import build_app
 from bot.cli import main
+from bot.composition import build_app
 from bot.config import Settings
 from bot.console.door import Door
 from bot.console.session import refusal
@@ -85,7 +85,7 @@ def test_resync_requested_and_approved_in_the_console_ends_with_the_new_number_i
 
     posted = console.type("Seller asked us to ship after all")
     assert "#approvals · new message" in posted
-    request_no = re.search(r"Resync request #(\d+)", posted).group(1)  # type: ignore[union-attr]
+    request_no = re.search(r"Resync request #(\d+)", posted).group(1)
     assert "Note: Seller asked us to ship after all" in posted
 
     assert console.type(f"as {APPROVER}") == \
@@ -93,7 +93,7 @@ def test_resync_requested_and_approved_in_the_console_ends_with_the_new_number_i
     console.type(number_of("Approve", posted))
     console.type("wait")
 
-    new_no = stored.order("QSPDEMO01").superseded_by  # type: ignore[union-attr]
+    new_no = stored.order("QSPDEMO01").superseded_by
     assert new_no
     result = thread_replies(console.shown(), request_no)[-1]
     assert result.startswith("Resynced")
@@ -113,7 +113,7 @@ def test_a_whole_script_piped_in_runs_from_lookup_to_the_result_in_the_thread(
     assert out.index("QSPDEMO02 · Recoverable") < out.index("Restore request #") \
         < out.index("You are now U0APPROVER") < out.index("> wait")
     assert "[2] Approve  [3] Reject" in out
-    request_no = re.search(r"Restore request #(\d+)", out).group(1)  # type: ignore[union-attr]
+    request_no = re.search(r"Restore request #(\d+)", out).group(1)
     result = thread_replies(out, request_no)[-1]
     assert result.startswith("Recovered")
     assert "QSPDEMO02" in result.split("\n\n")[0]
@@ -248,4 +248,5 @@ def test_the_app_behind_the_console_still_refuses_requests_not_signed_with_its_s
     answer = Door(app, "another-secret", Workspace()).command(SUPPORT, "C0SUPPORT", "help")
 
     assert answer.status == 401
-    assert refusal(answer) == "The app refused the request: its signature did not verify (HTTP 401)."
+    assert refusal(answer) == (
+        "The app refused the request: its signature did not verify (HTTP 401).")

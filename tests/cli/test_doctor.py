@@ -1,8 +1,8 @@
 """`cancelbot doctor` against a fake Slack: what it finds, what it tells to fix, its exit status."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -122,8 +122,10 @@ def test_an_embedded_sales_site_without_sales_orders_is_a_warning(
     assert run.status == 0
 
 
-def test_an_unreachable_sales_site_api_fails(cancelbot: Callable[..., Run], configured: FakeSlack,
-                                             manifest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_sales_site_api_fails(
+    cancelbot: Callable[..., Run], configured: FakeSlack, manifest: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("SALES_SITE_API_URL", "http://127.0.0.1:9")  # discard port: refused
     run = cancelbot("doctor", "--manifest", str(manifest))
     assert run.status == 1

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import ORDERS_HEADER, SALES_ORDERS_HEADER
-from tests.cli.test_import_orders import ACTIVE, API_AT_SITE, API_BY_SELLER, EXCEL_BY_SELLER, _changed
+from tests.cli.test_import_orders import (
+    ACTIVE,
+    API_AT_SITE,
+    API_BY_SELLER,
+    EXCEL_BY_SELLER,
+    _changed,
+)
 
 QUOTE_FIX = 'close the quote (a quote inside a quoted field is written twice: "")'
 

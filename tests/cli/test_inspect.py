@@ -2,17 +2,24 @@
 `Label: value`, buttons as `[Label]`), on a real database."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
 from bot import cli
 from domain import execution, workflow
 from domain.model import (
-    Action, CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage,
+    Action,
+    CancelledBy,
+    Order,
+    OrderState,
+    Origin,
+    SalesOrder,
+    SalesOrderStatus,
+    Stage,
 )
 from domain.ports import AuditEvent
 from domain.status import StatusContext
@@ -38,8 +45,8 @@ SITE_CANCEL = "QSP2611220001"  # the buyer cancelled at the sales site
 ACTIVE = "ACC000001"
 
 
-def kst(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=KST)  # type: ignore[misc]
+def kst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=KST)
 
 
 def cancelled(packing_no: str, origin: Origin, at: datetime, **changes: object) -> Order:
@@ -74,9 +81,9 @@ def _recover(
         submitted = workflow.submit_request(
             uow, [packing_no], action, "U_AGENT", "seller asked", StatusContext(at, SEOUL))
     with uows() as uow:
-        workflow.approve(uow, submitted.request.id, "U_LEAD", at, POLICY)
+        workflow.approve(uow, submitted.request.stored_id, "U_LEAD", at, POLICY)
     for job in submitted.jobs:
-        execution.run_job(uows, site, job.id, StatusContext(at, SEOUL))
+        execution.run_job(uows, site, job.stored_id, StatusContext(at, SEOUL))
 
 
 @pytest.fixture
@@ -237,7 +244,8 @@ def test_list_shows_tab_counts_status_counts_and_a_page_of_orders(
     counts = listed_counts(out)
     assert {label: counts.get(label) for label in expected} == expected
     lines = out.splitlines()
-    assert f"`{OPEN_API}` · dasom-shop · interpark · 2026-11-11 10:00 KST · Resync Available" in lines
+    assert (f"`{OPEN_API}` · dasom-shop · interpark · 2026-11-11 10:00 KST · Resync Available"
+            in lines)
     assert "  page 1 of 1 (5 orders)" in lines
     assert ACTIVE not in out and NEW_NUMBER not in out
 

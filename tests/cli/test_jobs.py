@@ -39,7 +39,7 @@ def test_jobs_lists_the_queued_ones_with_their_packing_numbers(db, capsys):
 def test_jobs_shows_every_undelivered_result_even_more_than_one_slack_message_holds(db, capsys):
     site = EmbeddedSalesSite(db.sessions)
     for job in queued_jobs(db.uow, db.sessions, restores=40):
-        run_job(db.uow, site, job.id, ctx())
+        run_job(db.uow, site, job.stored_id, ctx())
     with db.uow() as uow:
         messages = uow.outbox.claim_due("w1", NOW, NOW + timedelta(minutes=5), 100)
         for message in messages:
@@ -56,7 +56,7 @@ def test_jobs_shows_every_undelivered_result_even_more_than_one_slack_message_ho
 
 def test_jobs_shows_a_result_slack_refused_with_its_attempts_and_last_error(db, capsys):
     job, = queued_jobs(db.uow, db.sessions, restores=1)
-    run_job(db.uow, EmbeddedSalesSite(db.sessions), job.id, ctx())
+    run_job(db.uow, EmbeddedSalesSite(db.sessions), job.stored_id, ctx())
     with db.uow() as uow:
         message, = uow.outbox.claim_due("w1", NOW, NOW + timedelta(minutes=5), 10)
         uow.outbox.mark_failed(message.id, "w1", "ratelimited (429)", NOW + timedelta(seconds=30))

@@ -6,7 +6,8 @@ import pytest
 NOW = "--now=2026-11-24T10:00:00+09:00"
 
 REFUSED = [
-    ("from:0001-01-01", "`from:0001-01-01` is out of range: dates go from 2000-01-01 to 2027-12-31."),
+    ("from:0001-01-01",
+     "`from:0001-01-01` is out of range: dates go from 2000-01-01 to 2027-12-31."),
     ("to:9999-12-31", "`to:9999-12-31` is out of range: dates go from 2000-01-01 to 2027-12-31."),
     ("seller:a\x00b", "`seller:a\\x00b` has a control character in it; filters are plain words."),
     ("site:\x1b[31mtmon", "`site:\\x1b[31mtmon` has a control character in it; filters are "

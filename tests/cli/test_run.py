@@ -11,9 +11,10 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -30,7 +31,7 @@ from tests.integration.test_worker_processes import (
     stop_process,
     wait_until,
 )
-from tests.slack.conftest import TOKEN, client_for, fake_slack  # noqa: F401 - a fixture
+from tests.slack.conftest import TOKEN, client_for
 from tests.slack.signed import SIGNING_SECRET, SlackSender
 
 APP_TOKEN = "xapp-1-A0CANCELBOT-1-test"

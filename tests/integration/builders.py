@@ -4,8 +4,9 @@ Every test uses the fixed NOW below, never the real clock.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,10 +28,10 @@ def ctx(now: datetime = NOW, not_ready: tuple[str, ...] = ()) -> StatusContext:
     return StatusContext(now=now, zone=SEOUL, sites_not_ready=frozenset(not_ready))
 
 
-def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: object) -> Order:
+def cancelled(packing_no: str, origin: Origin = Origin.API, **changes: Any) -> Order:
     """A cancelled delivery, cancelled by the seller unless cancelled_by says otherwise."""
     changes.setdefault("cancelled_at", CANCELLED_AT)
-    return cancelled_order(packing_no, origin=origin, **changes)  # type: ignore[arg-type]
+    return cancelled_order(packing_no, origin=origin, **changes)
 
 
 def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> Order:

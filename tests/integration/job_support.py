@@ -3,20 +3,26 @@ the job-claim, worker and worker-process tests."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from domain.model import Action, Origin, SalesOrder
 from domain.ports import SalesSite
 from domain.requests import Job
 from domain.workflow import ApprovalPolicy, approve, submit_request
-from store.models import JobRow, OrderRow, OutboxRow
+from store.models import Base, JobRow, OrderRow, OutboxRow
 from store.uow import SqlUnitOfWork
 from tests.integration.builders import (
-    CANCELLED_AT, NOW, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    CANCELLED_AT,
+    NOW,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))
@@ -42,7 +48,7 @@ def queued_jobs(
                           (Action.RESTORE, orders["RST"])):
         if group:
             jobs += _approve(uow, [o.packing_no for o in group], action, now)
-    return sorted(jobs, key=lambda j: j.id)  # type: ignore[arg-type, return-value]
+    return sorted(jobs, key=lambda j: j.stored_id)
 
 
 def _approve(uow: Callable[[], SqlUnitOfWork], packing_nos: list[str], action: Action,
@@ -50,7 +56,7 @@ def _approve(uow: Callable[[], SqlUnitOfWork], packing_nos: list[str], action: A
     with uow() as u:
         submitted = submit_request(u, packing_nos, action, "UREQUESTER", "", ctx(now))
     with uow() as u:
-        return approve(u, submitted.request.id, "UAPPROVER1", now, POLICY).jobs  # type: ignore[arg-type]
+        return approve(u, submitted.request.stored_id, "UAPPROVER1", now, POLICY).jobs
 
 
 class Clock:
@@ -97,14 +103,16 @@ def outbox_job_ids(sessions: Callable[[], Session]) -> list[int]:
         return [p["job_id"] for p in payloads]
 
 
-def created_orders(sessions: Callable[[], Session]) -> list[tuple[int, str]]:
+def created_orders(sessions: Callable[[], Session]) -> list[tuple[int | None, str]]:
     """(job id, packing number) of every order a resync made."""
     with sessions() as session:
-        return [tuple(r) for r in session.execute(  # type: ignore[misc]
+        return [(job_id, packing_no) for job_id, packing_no in session.execute(
             select(OrderRow.created_by_job, OrderRow.packing_no)
             .where(OrderRow.created_by_job.is_not(None)).order_by(OrderRow.id))]
 
 
-def count(sessions: Callable[[], Session], row_type: type, *where: object) -> int:
+def count(
+    sessions: Callable[[], Session], row_type: type[Base], *where: ColumnElement[bool]
+) -> int:
     with sessions() as session:
-        return session.scalar(select(func.count()).select_from(row_type).where(*where)) or 0  # type: ignore[arg-type]
+        return session.scalar(select(func.count()).select_from(row_type).where(*where)) or 0

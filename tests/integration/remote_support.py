@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.worker import JobWorker
+from domain.job_result import JOB_RESULT, JobResult
 from store.models import AuditRow, InstallationRow, OutboxRow
 from store.recovery_service_http import HttpRecoveryService
 from store.repositories import EmbeddedSalesSite
@@ -28,10 +28,13 @@ def remote_worker(db: Database, service: OrderServiceStandIn, clock: Clock, owne
                      lease=LEASE, recoveries=HttpRecoveryService(service.base_url, TOKEN, timeout))
 
 
-def results(db: Database) -> list[dict[str, Any]]:
-    """The payload of every thread message the jobs left in the outbox, in row order."""
+def results(db: Database) -> list[JobResult]:
+    """The job result every thread message the jobs left in the outbox carries, in row order."""
     with db.sessions() as session:
-        return list(session.scalars(select(OutboxRow.payload).order_by(OutboxRow.id)))
+        rows = session.execute(select(OutboxRow.kind, OutboxRow.payload).order_by(OutboxRow.id))
+        messages = [(kind, payload) for kind, payload in rows]
+    assert {kind for kind, _ in messages} <= {JOB_RESULT}
+    return [JobResult.from_payload(payload) for _, payload in messages]
 
 
 def audit_kinds(db: Database, job_id: int) -> list[str]:
@@ -42,4 +45,6 @@ def audit_kinds(db: Database, job_id: int) -> list[str]:
 
 def database_id(db: Database) -> str:
     with db.sessions() as session:
-        return session.scalar(select(InstallationRow.database_id))  # type: ignore[return-value]
+        found = session.scalar(select(InstallationRow.database_id))
+    assert found, "migration 0003 gives every database an id"
+    return found

@@ -10,7 +10,12 @@ from domain.workflow import ApprovalPolicy, approve
 from store.models import OutboxRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
-    NOW, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    NOW,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 from tests.integration.job_support import count
 
@@ -21,15 +26,16 @@ NUMBERS = [f"QSP26112300{i:02d}" for i in range(1, 6)]
 def test_bulk_resync_of_a_list_page_runs_one_job_per_order_under_one_request(uow, sessions):
     orders = add_orders(uow, *(cancelled(n) for n in NUMBERS))
     statuses = [SalesOrderStatus.VALID] * 4 + [SalesOrderStatus.CLAIM]
-    add_sales_orders(sessions, *(sales_order_row(o, s) for o, s in zip(orders, statuses)))
+    add_sales_orders(sessions, *(sales_order_row(o, s)
+                                 for o, s in zip(orders, statuses, strict=True)))
 
     with uow() as u:
         bulk = submit_bulk_request(u, ListQuery(category=Category.API), Action.RESYNC,
                                    "UREQ", "seller asked for all", ctx())
     with uow() as u:
-        approved = approve(u, bulk.submitted.request.id, "UAPPROVER", NOW, POLICY)
+        approved = approve(u, bulk.submitted.request.stored_id, "UAPPROVER", NOW, POLICY)
     site = EmbeddedSalesSite(sessions)
-    results = [run_job(uow, site, job.id, ctx()) for job in approved.jobs]
+    results = [run_job(uow, site, job.stored_id, ctx()) for job in approved.jobs]
 
     assert len(approved.jobs) == 5 and bulk.skipped == []
     assert sorted(j.state.value for j in results) == ["failed"] + ["succeeded"] * 4

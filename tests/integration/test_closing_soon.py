@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import Any
 
 from domain import window
 from domain.digest import REQUESTABLE, closing_soon
@@ -12,7 +13,12 @@ from domain.status import status_of
 from domain.workflow import ApprovalPolicy, approve, submit_request
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
-    NOW, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    NOW,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 
 POLICY = ApprovalPolicy(is_approver=lambda user: user == "UAPPROVER")
@@ -31,7 +37,7 @@ LEFT = (-timedelta(hours=1), -SECOND, timedelta(0), SECOND, timedelta(hours=20),
         HOURS_48 - SECOND, HOURS_48, HOURS_48 + SECOND, timedelta(days=5))
 
 
-def closing_in(packing_no: str, left: timedelta, **changes: object):
+def closing_in(packing_no: str, left: timedelta, **changes: Any):
     """A cancelled order whose window closes `left` after NOW (Seoul keeps no summer time)."""
     return cancelled(packing_no, cancelled_at=NOW + left - timedelta(days=14), **changes)
 
@@ -103,8 +109,8 @@ def test_an_order_whose_resync_failed_on_claim_or_in_delivery_is_offered_again(u
                                        cancelled_there.packing_no], Action.RESYNC, "UREQ", "",
                                    ctx(NOW, NOT_READY))
     with uow() as u:
-        approve(u, submitted.request.id, "UAPPROVER", NOW, POLICY)
+        approve(u, submitted.request.stored_id, "UAPPROVER", NOW, POLICY)
     for job in submitted.jobs:
-        run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(NOW, NOT_READY))
+        run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(NOW, NOT_READY))
 
     assert listed(uow) == [claim.packing_no, delivery.packing_no]

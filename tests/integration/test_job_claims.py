@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,11 @@ from store.models import AuditRow, JobRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, Database, ctx
 from tests.integration.job_support import (
-    count, created_orders, job_rows, outbox_job_ids, queued_jobs,
+    count,
+    created_orders,
+    job_rows,
+    outbox_job_ids,
+    queued_jobs,
 )
 
 LEASE = timedelta(seconds=60)
@@ -39,8 +44,9 @@ def test_a_claim_leases_the_oldest_queued_jobs_and_counts_an_attempt(uow, sessio
     assert [(j.id, j.state, j.attempts) for j in claimed] == [
         (first.id, JobState.RUNNING, 1), (second.id, JobState.RUNNING, 1)]
     rows = {r.id: r for r in job_rows(sessions)}
-    assert (rows[first.id].lease_owner, rows[first.id].lease_expires_at) == ("w1", UNTIL)
-    assert rows[third.id].state == "queued" and rows[third.id].lease_owner is None
+    first_row = rows[first.stored_id]
+    assert (first_row.lease_owner, first_row.lease_expires_at) == ("w1", UNTIL)
+    assert rows[third.stored_id].state == "queued" and rows[third.stored_id].lease_owner is None
     assert [j.id for j in claim(uow, "w2")] == [third.id]
     assert claim(uow, "w3") == []
 
@@ -61,7 +67,7 @@ def test_only_the_worker_holding_a_lease_renews_it(uow, sessions):
         u.commit()
 
     assert job_rows(sessions)[0].lease_expires_at == later
-    run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(), owner="w1")
+    run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(), owner="w1")
     with uow() as u:  # a finished job has no lease left to renew
         assert u.jobs.renew(job.id, "w1", later) is False
 
@@ -93,8 +99,8 @@ def test_a_job_whose_lease_ran_out_is_queued_again_and_the_trail_says_so(uow, se
 
     assert [(j.id, j.state, j.attempts) for j in reclaimed] == [(job.id, JobState.QUEUED, 1)]
     rows = {r.id: r for r in job_rows(sessions)}
-    assert (rows[job.id].lease_owner, rows[job.id].lease_expires_at) == (None, None)
-    assert (rows[other.id].state, rows[other.id].lease_owner) == ("running", "w2")
+    assert (rows[job.stored_id].lease_owner, rows[job.stored_id].lease_expires_at) == (None, None)
+    assert (rows[other.stored_id].state, rows[other.stored_id].lease_owner) == ("running", "w2")
     with uow() as u:
         event = u.audit.for_packing_nos([job.packing_no])[-1]
     assert (event.kind, event.job_id, event.at) == ("reclaimed", job.id, UNTIL)
@@ -108,7 +114,7 @@ def test_a_job_reclaimed_after_its_worker_died_is_finished_once_by_the_next(uow,
         execution.reclaim_expired(u, UNTIL)
     claim(uow, "w2", now=UNTIL)
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(UNTIL), owner="w2")
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(UNTIL), owner="w2")
 
     assert (done.state, done.attempts) == (JobState.SUCCEEDED, 2)
     assert outbox_job_ids(sessions) == [job.id]
@@ -132,11 +138,11 @@ def test_the_old_worker_cannot_finish_a_job_reclaimed_while_it_ran(uow, sessions
         def sites_not_ready(self):
             return frozenset()
 
-    seen_by_w1 = run_job(uow, StallingSite(), job.id, ctx(), owner="w1")
+    seen_by_w1 = run_job(uow, StallingSite(), job.stored_id, ctx(), owner="w1")
 
     assert (seen_by_w1.state, seen_by_w1.attempts) == (JobState.RUNNING, 2)
     assert outbox_job_ids(sessions) == [] and created_orders(sessions) == []
-    done = run_job(uow, site, job.id, ctx(UNTIL), owner="w2")
+    done = run_job(uow, site, job.stored_id, ctx(UNTIL), owner="w2")
     assert done.state is JobState.SUCCEEDED
     assert outbox_job_ids(sessions) == [job.id]
     assert job_rows(sessions)[0].lease_owner == "w2"
@@ -148,9 +154,9 @@ def test_a_worker_does_not_run_a_job_it_does_not_hold(uow, sessions):
         u.jobs.claim("w1", NOW, UNTIL, 1)  # the first only
         u.commit()
 
-    assert run_job(uow, EmbeddedSalesSite(sessions), claimed.id, ctx(), owner="w1").state \
+    assert run_job(uow, EmbeddedSalesSite(sessions), claimed.stored_id, ctx(), owner="w1").state \
         is JobState.QUEUED
-    assert run_job(uow, EmbeddedSalesSite(sessions), queued.id, ctx(), owner="w2").state \
+    assert run_job(uow, EmbeddedSalesSite(sessions), queued.stored_id, ctx(), owner="w2").state \
         is JobState.RUNNING
     assert outbox_job_ids(sessions) == []
 
@@ -160,8 +166,8 @@ def test_running_a_claimed_job_again_makes_no_second_packing_number_or_message(u
     claim(uow, "w1")
     site = EmbeddedSalesSite(sessions)
 
-    first = run_job(uow, site, job.id, ctx(), owner="w1")
-    second = run_job(uow, site, job.id, ctx(NOW + timedelta(minutes=1)), owner="w1")
+    first = run_job(uow, site, job.stored_id, ctx(), owner="w1")
+    second = run_job(uow, site, job.stored_id, ctx(NOW + timedelta(minutes=1)), owner="w1")
 
     assert first == second and first.state is JobState.SUCCEEDED
     assert created_orders(sessions) == [(job.id, first.result_packing_no)]
@@ -221,7 +227,7 @@ def test_two_workers_claiming_from_one_queue_never_get_the_same_job(databases):
 @pytest.mark.parametrize("owner", [None, "w1"], ids=["unleased", "leased"])
 def test_two_runs_of_one_job_finishing_at_once_write_one_result(databases, action, owner):
     db = databases[0]
-    kind = {"resyncs": 1} if action is Action.RESYNC else {"restores": 1}
+    kind: dict[str, Any] = {"resyncs": 1} if action is Action.RESYNC else {"restores": 1}
     job, = queued_jobs(db.uow, db.sessions, **kind)
     if owner:
         claim(db.uow, owner)
@@ -235,7 +241,8 @@ def test_two_runs_of_one_job_finishing_at_once_write_one_result(databases, actio
             if calls.n == 2:
                 both_started.wait()
             return database.uow()
-        return lambda: run_job(uow, EmbeddedSalesSite(database.sessions), job.id, ctx(), owner)
+        site = EmbeddedSalesSite(database.sessions)
+        return lambda: run_job(uow, site, job.stored_id, ctx(), owner)
 
     results = in_threads(*[finish_together(d) for d in databases])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def _packing_no(n: int) -> str:
     return f"QSP261120{n:04d}"
 
 
-def _category_fields(category: Category, n: int) -> dict[str, object]:
+def _category_fields(category: Category, n: int) -> dict[str, Any]:
     if category is Category.SITE:
         return dict(origin=Origin.API, cancelled_by=CancelledBy.SALES_SITE)
     if category is Category.API:

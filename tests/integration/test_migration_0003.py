@@ -76,9 +76,9 @@ def test_going_back_to_0002_is_refused_while_a_job_waits_on_the_order_service(en
     upgrade(engine_at_0002)
     _waiting(engine_at_0002)
 
-    with pytest.raises(RuntimeError, match="1 job.s. are waiting on the order service"):
-        with engine_at_0002.begin() as connection:
-            command.downgrade(alembic_config(connection), "0002")
+    with (pytest.raises(RuntimeError, match="1 job.s. are waiting on the order service"),
+          engine_at_0002.begin() as connection):
+        command.downgrade(alembic_config(connection), "0002")
 
     assert current_revision(engine_at_0002) == "0003"
 

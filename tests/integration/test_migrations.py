@@ -154,7 +154,7 @@ def test_upgrading_makes_orders_stored_as_failed_for_good_requestable_again(empt
         restore = look_up(u, "ACC000004", ctx())
         listed = u.orders.page(ListQuery(status=Status.FAILED_TO_RESYNC), ctx()).items
         site_tab = u.orders.page(ListQuery(category=Category.SITE), ctx()).items
-        prior = [j.prior_recovery for j in u.jobs.for_order(on_claim.order.id)]
+        prior = [j.prior_recovery for j in u.jobs.for_order(on_claim.order.stored_id)]
     assert (on_claim.status.status, on_claim.check.allowed) == (Status.FAILED_TO_RESYNC, True)
     assert (moved.order.cancelled_by, moved.status.status) == (
         CancelledBy.SALES_SITE, Status.NO_ACTION)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
@@ -42,7 +43,7 @@ def test_times_come_back_as_the_same_instant_in_utc(uow):
 
     assert got.cancelled_at == cancelled_at
     assert got.cancelled_at.utcoffset() == UTC_ZERO
-    assert got.cancelled_at == datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)
+    assert got.cancelled_at == datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
     assert got.payment_at.utcoffset() == UTC_ZERO
     assert got.payment_at == payment_at
 
@@ -125,7 +126,8 @@ def test_an_update_changes_only_the_order_it_names(uow):
 
 
 def test_live_duplicates_are_the_other_active_orders_of_the_same_sales_order(uow):
-    same = dict(seller_id="seller-7", sales_site="interpark", sales_order_no="IP-555")
+    same: dict[str, Any] = dict(seller_id="seller-7", sales_site="interpark",
+                                sales_order_no="IP-555")
     target, *_ = add_orders(
         uow,
         cancelled("QSP2611200010", origin=Origin.EXCEL, **same),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.job_result import JOB_RESULT
 from domain.model import Action
 from domain.ports import OutboxMessage
 from domain.requests import Request
@@ -15,7 +16,7 @@ def _request_with_messages(uow, count: int = 1) -> list[int]:
     """A request and count outbox rows for it, committed; the rows' ids."""
     with uow() as u:
         request = u.requests.add(Request(Action.RESYNC, "UREQUESTER", NOW))
-        ids = [u.outbox.add(OutboxMessage(request.id, "job_result", {"job_id": n}, NOW)).id
+        ids = [u.outbox.add(OutboxMessage(request.stored_id, JOB_RESULT, {"job_id": n}, NOW)).id
                for n in range(count)]
         u.commit()
     return ids

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +13,15 @@ from domain.workflow import ApprovalPolicy, approve, submit_request
 from store.models import OrderRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
-    NOW, SEOUL, Database, active, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    NOW,
+    SEOUL,
+    Database,
+    active,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 
 THREADS = 4
@@ -54,10 +62,10 @@ def test_a_resync_just_after_midnight_in_seoul_is_numbered_for_the_seoul_day(uow
     with uow() as u:
         approve(u, job.request_id, "UB", NOW, policy)
     # 2026-11-27 00:30 in Seoul is still 2026-11-26 in UTC
-    half_past_midnight = datetime(2026, 11, 26, 15, 30, tzinfo=timezone.utc)
+    half_past_midnight = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
     assert half_past_midnight.astimezone(SEOUL).day == 27
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(half_past_midnight))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(half_past_midnight))
 
     assert done.result_packing_no == "QSP2611270001"
 

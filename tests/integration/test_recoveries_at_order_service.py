@@ -2,8 +2,8 @@
 written to the book and the thread as a job run in cancelbot's own book writes them."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
 
 import pytest
 
@@ -16,12 +16,16 @@ from domain.model import Action, Category, OrderState, Recovery, Stage
 from domain.requests import Job, JobState
 from domain.status import Status
 from domain.workflow import submit_request
+from store.uow import session_factory
 from tests.integration.builders import NOW, Database, active, add_orders, ctx
 from tests.integration.job_support import Clock, created_orders, job_rows, queued_jobs
 from tests.integration.remote_support import (
-    POLL, audit_kinds, database_id, remote_worker, results,
+    POLL,
+    audit_kinds,
+    database_id,
+    remote_worker,
+    results,
 )
-from store.uow import session_factory
 from tests.order_service import TOKEN, OrderServiceStandIn
 
 NEW_NO = "SSP2611280001"
@@ -74,7 +78,7 @@ def test_an_approved_resync_is_posted_once_polled_and_ends_with_the_new_packing_
     assert (done.state, done.result_packing_no) == (JobState.SUCCEEDED, NEW_NO)
     assert (len(service.calls("POST")), len(service.calls("GET"))) == (1, 3)
     [result] = results(db)
-    assert (result["status"], result["packing_no"], result["result_packing_no"]) == (
+    assert (result.status, result.packing_no, result.result_packing_no) == (
         "Resynced", job.packing_no, NEW_NO)
     with db.uow() as u:
         new, old = u.orders.get(NEW_NO), u.orders.get(job.packing_no)
@@ -84,7 +88,8 @@ def test_an_approved_resync_is_posted_once_polled_and_ends_with_the_new_packing_
     assert (old.superseded_by, card.status.status, card.successor.packing_no) == (
         NEW_NO, Status.RESYNCED, NEW_NO)
     assert created_orders(db.sessions) == [(job.id, NEW_NO)]
-    assert audit_kinds(db, job.id) == ["requested", "approved", "sent", "succeeded", "created"]
+    assert audit_kinds(db, job.stored_id) == [
+        "requested", "approved", "sent", "succeeded", "created"]
 
 
 def test_an_approved_restore_done_by_the_service_keeps_the_packing_number(db, service):
@@ -99,7 +104,7 @@ def test_an_approved_restore_done_by_the_service_keeps_the_packing_number(db, se
 
     assert service.calls("POST")[0].body["action"] == "restore"
     [result] = results(db)
-    assert (result["status"], result["result_packing_no"]) == ("Recovered", job.packing_no)
+    assert (result.status, result.result_packing_no) == ("Recovered", job.packing_no)
     with db.uow() as u:
         order = u.orders.get(job.packing_no)
     assert (order.state, order.stage, order.recovery) == (
@@ -120,9 +125,9 @@ def test_each_failure_the_service_reports_is_the_same_plain_words_result(db, ser
     done = job_now(db, job.id)
     assert (done.state, done.failure) == (JobState.FAILED, Failure(code, "seen at 10:02"))
     [result] = results(db)
-    assert result["status"] == "Failed to Resync"
-    assert result["reason"] == Failure(code, "seen at 10:02").describe()
-    assert result["retryable"] is code.retryable
+    assert result.status == "Failed to Resync"
+    assert result.reason == Failure(code, "seen at 10:02").describe()
+    assert result.retryable is code.retryable
     with db.uow() as u:
         order = u.orders.get(job.packing_no)
     assert order.recovery is Recovery.FAILED_RETRY and order.superseded_by is None
@@ -141,8 +146,8 @@ def test_a_restore_the_service_refuses_for_a_duplicate_names_the_duplicates(db, 
     worker.run_due()
 
     [result] = results(db)
-    assert result["status"] == "Failed to Recover"
-    assert "active duplicate of the order exists (duplicates: ACC000777)" in result["reason"]
+    assert result.status == "Failed to Recover"
+    assert "active duplicate of the order exists (duplicates: ACC000777)" in str(result.reason)
     assert status_of(db, job.packing_no, clock()) is Status.FAILED_TO_RECOVER
 
 
@@ -195,7 +200,7 @@ def test_a_post_whose_answer_was_lost_is_sent_again_and_names_the_same_recovery(
 
     assert job_now(db, job.id).recovery_id == "rcv-1"
     assert [r.id for r in service.recoveries()] == ["rcv-1"]
-    assert audit_kinds(db, job.id).count("sent") == 1
+    assert audit_kinds(db, job.stored_id).count("sent") == 1
 
 
 def test_a_recovery_still_pending_after_the_timeout_fails_as_a_server_error(db, service):
@@ -216,7 +221,7 @@ def test_a_recovery_still_pending_after_the_timeout_fails_as_a_server_error(db, 
         FailureCode.SERVER_ERROR,
         "the order service had not finished recovery rcv-1 24 hours after cancelbot asked for it")
     [result] = results(db)
-    assert (result["status"], result["retryable"]) == ("Failed to Resync", True)
+    assert (result.status, result.retryable) == ("Failed to Resync", True)
     assert status_of(db, job.packing_no, clock()) is Status.FAILED_TO_RESYNC
     with db.uow() as u:  # a new request is allowed
         assert submit_request(u, [job.packing_no], Action.RESYNC, "UREQUESTER", "",
@@ -237,7 +242,7 @@ def test_a_service_that_never_answers_fails_the_job_after_the_timeout_with_its_e
     assert job_now(db, job.id).failure.detail == (
         "the order service had not finished the recovery 24 hours after cancelbot asked for "
         "it; last error: the order service answered 502")
-    assert results(db)[0]["status"] == "Failed to Recover"
+    assert results(db)[0].status == "Failed to Recover"
 
 
 def test_an_answer_about_another_order_is_never_written_to_the_book(db, service):
@@ -264,7 +269,7 @@ def test_a_job_whose_window_closed_before_it_ran_fails_without_asking_the_servic
     worker.run_due()
 
     assert job_now(db, job.id).failure_code is FailureCode.WINDOW_CLOSED
-    assert service.calls() == [] and results(db)[0]["status"] == "Failed to Resync"
+    assert service.calls() == [] and results(db)[0].status == "Failed to Resync"
 
 
 def test_a_new_order_already_in_the_book_is_linked_to_the_resync_not_made_again(db, service):
@@ -280,7 +285,7 @@ def test_a_new_order_already_in_the_book_is_linked_to_the_resync_not_made_again(
     with db.uow() as u:
         new = u.orders.get(NEW_NO)
     assert (new.resynced_from, new.created_by_job) == (job.packing_no, job.id)
-    assert results(db)[0]["result_packing_no"] == NEW_NO
+    assert results(db)[0].result_packing_no == NEW_NO
     assert status_of(db, job.packing_no, clock()) is Status.RESYNCED
 
 
@@ -321,7 +326,7 @@ def test_without_the_url_the_worker_runs_jobs_in_cancelbots_book(db_url, service
         worker, _ = background(Settings.from_env({"DATABASE_URL": db_url}), store)
         worker.run_due()
         with store.uow() as u:
-            assert u.jobs.get(job.id).state is JobState.SUCCEEDED
+            assert u.jobs.get(job.stored_id).state is JobState.SUCCEEDED
     finally:
         store.close()
     assert store.recoveries is None and service.calls() == []

@@ -3,8 +3,9 @@ and states it lists are the ones cancelbot reads, and every request and answer v
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -53,7 +53,7 @@ def test_two_workers_racing_over_many_jobs_post_each_once_and_write_each_result_
     assert len(posted) == len(jobs) and set(posted.values()) == {1}
     looked = Counter(c.path for c in service.calls("GET"))
     assert len(looked) == len(jobs) and set(looked.values()) == {1}
-    assert sorted(r["job_id"] for r in results(db)) == [j.id for j in jobs]
+    assert sorted(r.job_id for r in results(db)) == [j.id for j in jobs]
     assert len(created_orders(db.sessions)) == 30
     assert count(db.sessions, AuditRow, AuditRow.kind == "succeeded") == len(jobs)
     assert count(db.sessions, AuditRow, AuditRow.kind == "sent") == len(jobs)
@@ -79,8 +79,8 @@ def test_two_workers_polling_one_waiting_job_at_once_ask_once_and_settle_once(
 
     assert sorted(looked) == [0, 1]
     assert len(service.calls("GET")) == 1 and len(service.calls("POST")) == 1
-    assert [r["job_id"] for r in results(db)] == [job.id]
-    assert audit_kinds(db, job.id).count("succeeded") == 1
+    assert [r.job_id for r in results(db)] == [job.id]
+    assert audit_kinds(db, job.stored_id).count("succeeded") == 1
 
 
 def test_a_poller_whose_lease_was_taken_over_mid_call_writes_nothing(databases, service):
@@ -104,10 +104,10 @@ def test_a_poller_whose_lease_was_taken_over_mid_call_writes_nothing(databases, 
 
     assert not runner.is_alive()
     assert len(service.calls("GET")) == 2
-    assert [r["job_id"] for r in results(db)] == [job.id]
+    assert [r.job_id for r in results(db)] == [job.id]
     assert len(created_orders(db.sessions)) == 1
     assert count(db.sessions, JobRow, JobRow.lease_owner == "taker") == 1
-    assert audit_kinds(db, job.id).count("succeeded") == 1
+    assert audit_kinds(db, job.stored_id).count("succeeded") == 1
 
 
 class WorkerDied(BaseException):
@@ -155,7 +155,7 @@ def test_a_job_taken_over_from_a_worker_that_died_after_posting_starts_no_second
     row, = job_rows(db.sessions)
     assert (row.state, row.recovery_id, row.lease_owner) == (
         JobState.SUCCEEDED.value, "rcv-1", "successor")
-    assert [r["status"] for r in results(db)] == ["Recovered"]
+    assert [r.status for r in results(db)] == ["Recovered"]
 
 
 def test_a_recovery_asked_for_by_two_databases_gets_two_keys(tmp_path, service):
@@ -216,4 +216,4 @@ def test_a_worker_told_to_stop_mid_poll_finishes_its_look_and_gives_back_the_res
     assert (second.lease_owner, second.lease_expires_at) == ("stopping", None)  # given back
     other = remote_worker(databases[1], service, clock, owner="other")
     other.run_due()  # takes it at once, without waiting for a lease to run out
-    assert [r["job_id"] for r in results(db)] == [j.id for j in jobs]
+    assert [r.job_id for r in results(db)] == [j.id for j in jobs]

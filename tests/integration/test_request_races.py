@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,12 @@ from domain.requests import JobState
 from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
 from store.models import AuditRow, RequestRow
 from tests.integration.builders import (
-    NOW, Database, active_job_count, add_orders, cancelled, ctx,
+    NOW,
+    Database,
+    active_job_count,
+    add_orders,
+    cancelled,
+    ctx,
 )
 
 ROUNDS = 5
@@ -67,7 +72,7 @@ def test_two_requests_racing_for_one_order_leave_exactly_one_active(databases):
         packing_no = f"QSP261123{n:04d}"
         order, = add_orders(db.uow, cancelled(packing_no))
 
-        def submit(database: Database, i: int) -> Submitted:
+        def submit(database: Database, i: int, packing_no: str = packing_no) -> Submitted:
             with database.uow() as u:
                 return submit_request(u, [packing_no], Action.RESYNC, f"UREQ{i}", "", ctx())
 
@@ -77,7 +82,7 @@ def test_two_requests_racing_for_one_order_leave_exactly_one_active(databases):
         assert len(losses) == 1 and isinstance(losses[0], RequestNotAllowed), losses
         assert packing_no in losses[0].message
         with db.sessions() as session:
-            assert active_job_count(session, order.id) == 1
+            assert active_job_count(session, order.stored_id) == 1
             assert session.scalar(select(func.count()).select_from(RequestRow)) == n + 1
             assert session.scalar(select(func.count()).select_from(AuditRow)
                                   .where(AuditRow.packing_no == packing_no)) == 1
@@ -92,7 +97,7 @@ def _pending_request(db: Database, n: int) -> tuple[int, list[str]]:
     add_orders(db.uow, *[cancelled(p) for p in packing_nos])
     with db.uow() as u:
         submitted = submit_request(u, packing_nos, Action.RESYNC, "UREQUESTER", "", ctx())
-    return submitted.request.id, packing_nos
+    return submitted.request.stored_id, packing_nos
 
 
 def test_two_approvers_approving_at_once_give_one_approval_and_name_the_first(databases):
@@ -100,7 +105,7 @@ def test_two_approvers_approving_at_once_give_one_approval_and_name_the_first(da
     for n in range(ROUNDS):
         request_id, packing_nos = _pending_request(db, n)
 
-        def approve_it(database: Database, i: int) -> Submitted:
+        def approve_it(database: Database, i: int, request_id: int = request_id) -> Submitted:
             with database.uow() as u:
                 return approve(u, request_id, f"UAPPROVER{i}", NOW, POLICY)
 
@@ -124,7 +129,7 @@ def test_an_approval_and_a_rejection_at_once_leave_one_decision(databases):
     for n in range(ROUNDS):
         request_id, packing_nos = _pending_request(db, n)
 
-        def decide(database: Database, i: int) -> Submitted:
+        def decide(database: Database, i: int, request_id: int = request_id) -> Submitted:
             with database.uow() as u:
                 if i == 0:
                     return approve(u, request_id, "UAPPROVER0", NOW, POLICY)

@@ -8,24 +8,46 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.errors import (
-    ActiveRequestExists, AlreadyDecided, RequestNotAllowed, SalesSiteUnavailable,
+    ActiveRequestExists,
+    AlreadyDecided,
+    RequestNotAllowed,
+    SalesSiteUnavailable,
 )
 from domain.execution import run_job
 from domain.failures import FailureCode
 from domain.lookup import look_up
 from domain.model import (
-    Action, CancelledBy, Category, OrderState, Origin, Recovery, SalesOrderStatus, Stage,
+    Action,
+    CancelledBy,
+    Category,
+    OrderState,
+    Origin,
+    Recovery,
+    SalesOrderStatus,
+    Stage,
 )
 from domain.ports import AuditEvent, ListQuery
 from domain.requests import Job, JobState, Request
 from domain.status import Status
 from domain.workflow import (
-    ApprovalPolicy, approve, reject, set_request_message, submit_request, withdraw_unposted,
+    ApprovalPolicy,
+    approve,
+    reject,
+    set_request_message,
+    submit_request,
+    withdraw_unposted,
 )
 from store.models import AuditRow, JobRow, OrderRow, OutboxRow, RequestRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
-    NOW, SEOUL, active, add_orders, add_sales_orders, cancelled, ctx, sales_order_row,
+    NOW,
+    SEOUL,
+    active,
+    add_orders,
+    add_sales_orders,
+    cancelled,
+    ctx,
+    sales_order_row,
 )
 
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))
@@ -46,7 +68,7 @@ def _approved_job(uow, packing_no: str, action: Action) -> Job:
     with uow() as u:
         submitted = submit_request(u, [packing_no], action, "UREQUESTER", "", ctx())
     with uow() as u:
-        approve(u, submitted.request.id, "UAPPROVER1", NOW, POLICY)
+        approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
     return submitted.jobs[0]
 
 
@@ -61,12 +83,12 @@ def test_an_approved_resync_makes_a_new_packing_number_and_reports_it(uow, sessi
     assert job.state is JobState.AWAITING_APPROVAL
     with uow() as u:
         assert u.orders.get(order.packing_no).recovery is Recovery.AWAITING
-        approved = approve(u, submitted.request.id, "UAPPROVER1", NOW, POLICY)
+        approved = approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
     assert [j.state for j in approved.jobs] == [JobState.QUEUED]
     with uow() as u:
         assert look_up(u, order.packing_no, ctx()).status.status is Status.RESYNCING
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.state is JobState.SUCCEEDED
     assert done.result_packing_no == "QSP2611260001"
@@ -98,8 +120,8 @@ def test_running_a_job_twice_makes_one_new_order_and_one_thread_message(uow, ses
     job = _approved_job(uow, order.packing_no, Action.RESYNC)
     site = EmbeddedSalesSite(sessions)
 
-    first = run_job(uow, site, job.id, ctx(LATER))
-    second = run_job(uow, site, job.id, ctx(LATER + timedelta(minutes=1)))
+    first = run_job(uow, site, job.stored_id, ctx(LATER))
+    second = run_job(uow, site, job.stored_id, ctx(LATER + timedelta(minutes=1)))
 
     assert first == second
     assert first.result_packing_no == "QSP2611260001"
@@ -148,7 +170,7 @@ def test_after_any_failure_the_order_is_failed_listed_as_such_and_a_new_request_
     job = _approved_job(uow, order.packing_no, action)
     site = _DownSalesSite() if site_down else EmbeddedSalesSite(sessions)
 
-    done = run_job(uow, site, job.id, ctx(LATER))
+    done = run_job(uow, site, job.stored_id, ctx(LATER))
 
     failed = Status.FAILED_TO_RESYNC if action is Action.RESYNC else Status.FAILED_TO_RECOVER
     assert (done.state, done.failure_code, done.result_packing_no) == (
@@ -172,7 +194,7 @@ def test_a_resync_finding_the_sales_order_cancelled_moves_it_to_the_sales_site_c
     add_sales_orders(sessions, sales_order_row(order, SalesOrderStatus.CANCELLED))
     job = _approved_job(uow, order.packing_no, Action.RESYNC)
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.failure_code is FailureCode.CANCELLED_AT_SALES_SITE
     [message] = _outbox(sessions)
@@ -196,7 +218,7 @@ def test_a_sales_order_paid_on_another_day_names_the_likely_cause(uow, sessions)
         "QSP2611230004", payment_at=datetime(2026, 11, 20, 23, 0, tzinfo=SEOUL)))
     job = _approved_job(uow, order.packing_no, Action.RESYNC)  # no sales order row at all
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.failure_code is FailureCode.SALES_ORDER_NOT_FOUND
     assert "different days" in _outbox(sessions)[0].payload["reason"]
@@ -209,7 +231,7 @@ def test_a_restore_keeps_the_packing_number_and_restarts_processing(uow, session
     order, = add_orders(uow, cancelled("QSP2611230005", origin=Origin.EXCEL))
     job = _approved_job(uow, order.packing_no, Action.RESTORE)
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert (done.state, done.result_packing_no) == (JobState.SUCCEEDED, order.packing_no)
     with uow() as u:
@@ -225,7 +247,7 @@ def test_a_restore_with_a_live_duplicate_fails_naming_it(uow, sessions):
                           active("QSP2611240007", sales_order_no="SO-QSP2611230006"))
     job = _approved_job(uow, order.packing_no, Action.RESTORE)
 
-    done = run_job(uow, EmbeddedSalesSite(sessions), job.id, ctx(LATER))
+    done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.failure_code is FailureCode.DUPLICATE_ALIVE
     assert "QSP2611240007" in done.failure_detail
@@ -240,14 +262,15 @@ def test_a_rejected_request_gives_the_order_back_its_status(uow, sessions):
     with uow() as u:
         submitted = submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "", ctx())
     with uow() as u:
-        rejected = reject(u, submitted.request.id, "UAPPROVER2", " wrong order ", NOW, POLICY)
+        request_id = submitted.request.stored_id
+        rejected = reject(u, request_id, "UAPPROVER2", " wrong order ", NOW, POLICY)
 
     assert [j.state for j in rejected.jobs] == [JobState.REJECTED]
     with uow() as u:
         assert u.orders.get(order.packing_no).recovery is Recovery.FAILED_RETRY
         request = u.requests.get(submitted.request.id)
         with pytest.raises(AlreadyDecided, match="rejected by UAPPROVER2"):
-            approve(u, submitted.request.id, "UAPPROVER1", NOW, POLICY)
+            approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
     assert request.reject_reason == "wrong order"
     assert _outbox(sessions) == []
 
@@ -268,7 +291,8 @@ def test_the_database_refuses_a_second_active_job_and_the_transaction_goes_on(uo
     order, = add_orders(uow, cancelled("QSP2611230010"))
     with uow() as u:
         request = u.requests.add(Request(Action.RESYNC, "UREQUESTER", NOW))
-        job = Job(request.id, order.id, order.packing_no, Action.RESYNC, created_at=NOW)
+        job = Job(request.stored_id, order.stored_id, order.packing_no, Action.RESYNC,
+                  created_at=NOW)
         first = u.jobs.add(job)
         with pytest.raises(ActiveRequestExists, match="QSP2611230010 already has a request"):
             u.jobs.add(job)
@@ -286,7 +310,7 @@ def test_a_finished_job_frees_the_order_for_a_new_job(uow):
     with uow() as u:
         submitted = submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "", ctx())
     with uow() as u:
-        reject(u, submitted.request.id, "UAPPROVER1", "", NOW, POLICY)
+        reject(u, submitted.request.stored_id, "UAPPROVER1", "", NOW, POLICY)
     with uow() as u:
         again = submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "", ctx())
         states = [j.state for j in u.jobs.for_order(order.id)]
@@ -316,7 +340,7 @@ def test_requests_never_posted_are_found_and_withdrawn_on_the_database(uow):
     with uow() as u:
         lost = submit_request(u, ["QSP2611230031"], Action.RESYNC, "UREQ", "", ctx()).request
         posted = submit_request(u, ["QSP2611230032"], Action.RESYNC, "UREQ", "", ctx()).request
-        set_request_message(u, posted.id, "C0APPROVALS", "1764118801.000001")
+        set_request_message(u, posted.stored_id, "C0APPROVALS", "1764118801.000001")
         fresh = submit_request(u, ["QSP2611230033"], Action.RESYNC, "UREQ", "",
                                ctx(NOW + timedelta(minutes=10))).request
     with uow() as u:

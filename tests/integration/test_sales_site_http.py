@@ -4,16 +4,16 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.composition import open_store
+from bot.config import Settings
 from domain.errors import SalesSiteUnavailable
 from domain.execution import run_job
 from domain.failures import FailureCode
@@ -54,7 +54,7 @@ def order_json(**changes: object) -> bytes:
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that gave up on a hanging answer is what the test wanted
 
 
@@ -124,7 +124,7 @@ def test_a_valid_order_is_read_with_its_dates_and_offsets(server):
     assert got == SalesOrder(
         "tmon", "SO-1001", SalesOrderStatus.VALID,
         payment_at=datetime(2026, 11, 23, 8, 0, tzinfo=SEOUL), recipient="Lee Seojun",
-        items="3x mug", updated_at=datetime(2026, 11, 24, 3, 30, tzinfo=timezone.utc),
+        items="3x mug", updated_at=datetime(2026, 11, 24, 3, 30, tzinfo=UTC),
     )
     assert got.payment_at.utcoffset() == timedelta(hours=9)
     assert got.updated_at.utcoffset() == timedelta(0)
@@ -234,8 +234,8 @@ def _approved_job(uow, packing_no: str) -> int:
     with uow() as u:
         submitted = submit_request(u, [packing_no], Action.RESYNC, "UREQUESTER", "", ctx())
     with uow() as u:
-        approve(u, submitted.request.id, "UAPPROVER1", NOW, POLICY)
-    return submitted.jobs[0].id  # type: ignore[return-value]
+        approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
+    return submitted.jobs[0].stored_id
 
 
 def _result(uow, job_id: int) -> dict:
@@ -260,7 +260,7 @@ def test_a_resync_over_http_carries_the_sales_orders_changes_into_the_new_order(
         "Park Jiwoo", "3x mug", order.packing_no)
     assert new.payment_at == datetime(2026, 11, 23, 8, 0, tzinfo=SEOUL)
     assert card.status.status is Status.RESYNCED
-    assert _result(uow, done.id)["status"] == "Resynced"
+    assert _result(uow, done.stored_id)["status"] == "Resynced"
 
 
 @pytest.mark.parametrize("cancelled_at, paid_at, hinted", [
@@ -279,7 +279,7 @@ def test_a_sales_order_the_site_cannot_find_fails_the_resync(
     done = run_job(uow, server.site(), _approved_job(uow, order.packing_no), ctx(LATER))
 
     assert done.failure_code is FailureCode.SALES_ORDER_NOT_FOUND
-    result = _result(uow, done.id)
+    result = _result(uow, done.stored_id)
     assert result["status"] == "Failed to Resync"
     assert "cannot find" in result["reason"]
     assert ("likely cause" in result["reason"]) is hinted
@@ -293,7 +293,7 @@ def test_a_sales_site_answering_503_fails_the_resync_and_a_new_request_is_allowe
     done = run_job(uow, server.site(), _approved_job(uow, order.packing_no), ctx(LATER))
 
     assert (done.failure_code, done.result_packing_no) == (FailureCode.SERVER_ERROR, None)
-    result = _result(uow, done.id)
+    result = _result(uow, done.stored_id)
     assert (result["status"], result["retryable"]) == ("Failed to Resync", True)
     assert "tmon sales site answered 503" in result["reason"]
     with uow() as u:

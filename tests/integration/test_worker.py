@@ -14,7 +14,13 @@ from store.models import AuditRow
 from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, SEOUL, Database
 from tests.integration.job_support import (
-    Clock, GatedSalesSite, count, created_orders, job_rows, outbox_job_ids, queued_jobs,
+    Clock,
+    GatedSalesSite,
+    count,
+    created_orders,
+    job_rows,
+    outbox_job_ids,
+    queued_jobs,
 )
 from tests.integration.test_worker_processes import DEADLINE, wait_until
 
@@ -158,7 +164,9 @@ class Recorder:
 
 def scheduled(deliver=None, digest=None, poll=2.5):
     """The scheduler's jobs by id (started paused, so that job defaults are applied)."""
-    scheduler = build_scheduler(Recorder(), deliver, digest, Settings("unused", poll_seconds=poll))  # type: ignore[arg-type]
+    settings = Settings("unused", poll_seconds=poll)
+    # a Recorder stands in for the JobWorker: the scheduler only calls it
+    scheduler = build_scheduler(Recorder(), deliver, digest, settings)  # type: ignore[arg-type]
     scheduler.start(paused=True)
     try:
         return {job.id: job for job in scheduler.get_jobs()}

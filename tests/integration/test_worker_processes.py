@@ -5,6 +5,7 @@ use is the real one (a worker process reads it), so their orders are cancelled a
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -12,10 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -23,7 +24,11 @@ from store.models import AuditRow, JobRow
 from tests.conftest import POSTGRES_URL
 from tests.integration.builders import Database
 from tests.integration.job_support import (
-    count, created_orders, job_rows, outbox_job_ids, queued_jobs,
+    count,
+    created_orders,
+    job_rows,
+    outbox_job_ids,
+    queued_jobs,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +36,7 @@ DEADLINE = 60  # seconds for anything a worker process is waited for
 
 
 def real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def stop_process(process: subprocess.Popen[bytes], log: Path) -> int:
@@ -72,7 +77,7 @@ class SalesSiteServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request: object, client_address: object) -> None:
         pass  # answering a worker that was killed meanwhile fails, as it should
 
 
@@ -216,7 +221,7 @@ if POSTGRES_URL:  # several instances need PostgreSQL; the README says SQLite is
     def test_two_worker_processes_run_each_of_a_thousand_jobs_exactly_once(db, workers):
         pair = [workers(), workers()]
         for worker in pair:
-            wait_until(lambda: worker.says("started"), "a worker to start")
+            wait_until(functools.partial(worker.says, "started"), "a worker to start")
 
         jobs = queue(db, resyncs=500, missing=250, restores=250)
         wait_until(lambda: unfinished(db) == 0, "the workers to run every job")

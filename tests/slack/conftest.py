@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 from slack_sdk import WebClient
 from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from sqlalchemy.orm import Session
 
 from bot.composition import build_app, sales_site_for
 from bot.config import Settings
@@ -98,7 +98,7 @@ def serving(slack: FakeSlack, db_url: str, *, client_timeout: float = 5.0,
     server = make_server(app, engine, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{server.effective_port}"
     try:
         yield RunningApp(slack, SlackSender(base + EVENTS_PATH, slack), uow_factory(sessions),
                          sessions, clock, base, settings)

@@ -1,9 +1,10 @@
 """Requests taken through the real use cases up to a result in the outbox, for Slack tests."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -40,7 +41,8 @@ def with_sales_orders(uow: Callable[..., Any], sessions: Callable[[], Session],
                       *pairs: tuple[Order, SalesOrderStatus | None]) -> list[Order]:
     """Orders added, each with its sales order in that status (None: no sales order at all)."""
     stored = add_orders(uow, *(order for order, _ in pairs))
-    rows = [sales_order_row(o, status) for o, (_, status) in zip(stored, pairs) if status]
+    rows = [sales_order_row(o, status)
+            for o, (_, status) in zip(stored, pairs, strict=True) if status]
     if rows:
         add_sales_orders(sessions, *rows)
     return stored
@@ -54,16 +56,17 @@ def request_message_blocks(text: str) -> list[dict[str, Any]]:
             {"type": "actions", "elements": buttons}]
 
 
-def approved_request(uow: Callable[..., Any], client: WebClient, packing_nos: list[str],
+def approved_request(uow: Callable[..., Any], client: WebClient | None, packing_nos: list[str],
                      action: Action, post: bool = True, note: str = "") -> Placed:
     """Submit and approve a request; post its request message and remember it unless post=False."""
     with uow() as u:
         submitted = submit_request(u, packing_nos, action, REQUESTER, note, ctx())
-    request_id = submitted.request.id
+    request_id = submitted.request.stored_id
     with uow() as u:
         approve(u, request_id, APPROVER, APPROVED_AT, POLICY)
     if not post:
         return Placed(request_id, submitted.jobs, None, None)
+    assert client is not None, "posting the request message needs a Slack client"
     text = f"{action.value} request #{request_id}"
     ts = client.chat_postMessage(channel=APPROVALS, text=text,
                                  blocks=request_message_blocks(text))["ts"]

@@ -130,7 +130,9 @@ class SlackSender:
         return self.post(urlencode({"payload": json.dumps(payload)}), **signing)
 
 
-def find_button(message: dict[str, Any], action_id: str, value: str | None = None) -> dict[str, Any]:
+def find_button(
+    message: dict[str, Any], action_id: str, value: str | None = None
+) -> dict[str, Any]:
     """The button with action_id (and value) in a message's blocks; AssertionError if none."""
     for block in message.get("blocks") or []:
         elements = block.get("elements", []) if block.get("type") == "actions" else []
@@ -152,4 +154,5 @@ def buttons(message: dict[str, Any] | None) -> list[str]:
 
 
 def _trigger() -> str:
-    return f"{next(_triggers)}.{int(time.time())}.{hashlib.md5(str(time.time()).encode()).hexdigest()}"
+    digest = hashlib.md5(str(time.time()).encode()).hexdigest()
+    return f"{next(_triggers)}.{int(time.time())}.{digest}"

@@ -11,7 +11,12 @@ from slack_bolt import App
 import bot
 import handlers
 from bot.composition import build_app
+from domain.ports import UnitOfWork
 from tests.slack.conftest import client_for, settings_for
+
+
+def no_unit_of_work() -> UnitOfWork:
+    raise AssertionError("building the app opens no unit of work")
 
 
 def test_no_module_builds_an_app_when_imported() -> None:
@@ -26,7 +31,6 @@ def test_building_the_app_logs_no_warning_with_the_token_in_the_environment(
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     with caplog.at_level(logging.WARNING):
-        app = build_app(settings_for(fake_slack, db_url), lambda: None,  # type: ignore[arg-type]
-                        client_for(fake_slack))
+        app = build_app(settings_for(fake_slack, db_url), no_unit_of_work, client_for(fake_slack))
     assert isinstance(app, App)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

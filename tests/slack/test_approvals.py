@@ -5,14 +5,19 @@ import threading
 
 from sqlalchemy import select
 
-from domain.requests import Decision, JobState
 from domain.model import Origin
+from domain.requests import Decision, JobState
 from handlers.actions import APPROVE, REJECT
 from store.models import JobRow
 from tests.integration.builders import add_orders, cancelled
 from tests.slack.conftest import APPROVER_GROUP, GROUP_APPROVER, serving
 from tests.slack.requesting import (
-    opened_view, press, request_through_modal, rows, said_to, view_text,
+    opened_view,
+    press,
+    request_through_modal,
+    rows,
+    said_to,
+    view_text,
 )
 from tests.slack.scenarios import APPROVALS, APPROVER, REQUESTER
 from tests.slack.signed import buttons

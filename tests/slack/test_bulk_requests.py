@@ -13,7 +13,12 @@ from handlers.actions import APPROVE, BULK_RESYNC, encode_query
 from store.models import JobRow
 from tests.integration.builders import CANCELLED_AT, NOW, add_orders, cancelled
 from tests.slack.requesting import (
-    Card, opened_view, press, request_messages, rows, view_text,
+    Card,
+    opened_view,
+    press,
+    request_messages,
+    rows,
+    view_text,
 )
 from tests.slack.scenarios import APPROVALS, APPROVER, REQUESTER
 from tests.slack.signed import SUPPORT, buttons

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ DAY = "2026-11-26"
 LATER = timedelta(minutes=5)  # the next try of the hour
 
 
-def closing_in(packing_no: str, left: timedelta, **changes: object):
+def closing_in(packing_no: str, left: timedelta, **changes: Any):
     """A cancelled order whose window closes `left` after MORNING."""
     return cancelled(packing_no, cancelled_at=MORNING + left - timedelta(days=14), **changes)
 
@@ -245,6 +246,7 @@ def test_the_worker_posts_the_digest_to_the_approval_channel_at_the_time_it_is_c
     monkeypatch.setattr("bot.composition.utc_now", lambda: MORNING)
     try:
         poster = digest_posting(settings, client_for(fake_slack), store, "worker-1")
+        assert poster is not None
 
         assert poster() is DigestOutcome.POSTED
         assert poster() is DigestOutcome.TAKEN

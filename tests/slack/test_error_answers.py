@@ -7,10 +7,15 @@ import pytest
 from sqlalchemy import text
 
 from handlers.actions import APPROVE
-from tests.integration.builders import add_orders, cancelled
 from handlers.errors import EXPIRED_TRIGGER_TEXT
+from tests.integration.builders import add_orders, cancelled
 from tests.slack.requesting import (
-    lookup_card, press, press_request, request_through_modal, rows, said_to,
+    lookup_card,
+    press,
+    press_request,
+    request_through_modal,
+    rows,
+    said_to,
 )
 from tests.slack.scenarios import REQUESTER
 

@@ -2,7 +2,7 @@
 and the new request; a resync that found the sales order cancelled moves it to its tab."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import update
@@ -13,7 +13,11 @@ from tests.integration.builders import active, add_orders, cancelled
 from tests.integration.test_sales_site_http import SalesSiteServer, order_json
 from tests.slack.conftest import serving
 from tests.slack.requesting import (
-    lookup_card, opened_view, press_request, request_through_modal, view_text,
+    lookup_card,
+    opened_view,
+    press_request,
+    request_through_modal,
+    view_text,
 )
 from tests.slack.scenarios import approved_request, run_jobs, with_sales_orders
 from tests.slack.signed import buttons

@@ -12,7 +12,11 @@ from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, add_orders, cancelled, ctx
 from tests.integration.job_support import queued_jobs
 from tests.slack.scenarios import (
-    APPROVER, REQUESTER, approved_request, run_jobs, with_sales_orders,
+    APPROVER,
+    REQUESTER,
+    approved_request,
+    run_jobs,
+    with_sales_orders,
 )
 from tests.slack.test_lookup import ask, shown_text
 
@@ -116,7 +120,7 @@ def test_jobs_lists_the_queued_jobs_with_their_attempts(running_app):
 
 def test_jobs_shows_a_result_slack_refused_with_its_attempts_and_last_error(running_app):
     job, = queued_jobs(running_app.uow, running_app.sessions, restores=1)
-    run_job(running_app.uow, EmbeddedSalesSite(running_app.sessions), job.id, ctx())
+    run_job(running_app.uow, EmbeddedSalesSite(running_app.sessions), job.stored_id, ctx())
     with running_app.uow() as uow:
         message, = uow.outbox.claim_due("w1", NOW, NOW + timedelta(minutes=5), 10)
         uow.outbox.mark_failed(message.id, "w1", "chat.postMessage: <rate limited> (HTTP 429)",
@@ -134,7 +138,7 @@ def test_jobs_shows_a_result_slack_refused_with_its_attempts_and_last_error(runn
 
 def test_jobs_shows_a_result_waiting_for_its_first_delivery(running_app):
     job, = queued_jobs(running_app.uow, running_app.sessions, restores=1)
-    run_job(running_app.uow, EmbeddedSalesSite(running_app.sessions), job.id, ctx())
+    run_job(running_app.uow, EmbeddedSalesSite(running_app.sessions), job.stored_id, ctx())
 
     text = shown_text(ask(running_app, "JOBS"))
 

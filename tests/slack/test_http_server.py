@@ -6,7 +6,8 @@ import http.client
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import text
@@ -130,6 +131,7 @@ def test_health_check_answers_503_when_the_database_is_unreachable(fake_slack):
 def post_declaring_length(url: str, length: int) -> int:
     """The status of a POST that declares a body of length bytes and sends none of it."""
     parts = urlsplit(url)
+    assert parts.hostname, url
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         connection.putrequest("POST", parts.path)

@@ -2,8 +2,8 @@
 same reply, and the same edited request message, as one carried out in cancelbot's own book."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
 
 import pytest
 

@@ -1,17 +1,19 @@
 """Every result message fits Slack's Block Kit limits, however many orders or long reasons."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from domain.job_result import JobResult
 from domain.model import Action
 from domain.requests import Decision, Request
 from handlers.render.request_message import final_request_message
-from handlers.render.results import JobResult, result_reply
+from handlers.render.results import result_reply
 from tests.blockkit_limits import assert_message_fits, message_problems, view_problems
 
-AT = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 LONG_REASON = ("An active duplicate of the order exists ("
                + ", ".join(f"QSP2611240{n:03d}" for n in range(300))
                + "); a new request is allowed.")
@@ -61,10 +63,11 @@ def test_a_summary_too_long_for_one_message_says_how_many_it_leaves_out():
 def test_the_checker_names_each_limit_a_message_breaks():
     button = {"type": "button", "text": {"type": "plain_text", "text": "b" * 76},
               "action_id": "a" * 256, "value": "v"}
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}},
-              {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
-              {"type": "actions", "elements": [button]},
-              {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}},
+        {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
+        {"type": "actions", "elements": [button]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}]
     blocks += [{"type": "divider"}] * 47
 
     problems = message_problems("t" * 40_001, blocks)

@@ -1,4 +1,5 @@
-"""`Request resync` / `Request restore`: the modal, the request message, and the requester's card."""
+"""`Request resync` / `Request restore`: the modal, the request message, and the requester's
+card."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,7 +13,12 @@ from store.models import RequestRow
 from tests.integration.builders import CANCELLED_AT, NOW, add_orders, cancelled, ctx
 from tests.slack.conftest import client_for, serving
 from tests.slack.requesting import (
-    lookup_card, opened_view, press_request, request_messages, request_through_modal, rows,
+    lookup_card,
+    opened_view,
+    press_request,
+    request_messages,
+    request_through_modal,
+    rows,
     view_text,
 )
 from tests.slack.scenarios import APPROVALS, APPROVER, POLICY, REQUESTER
@@ -67,7 +73,8 @@ def test_submitted_request_is_posted_for_approval_and_the_card_becomes_a_link(ru
         lambda: "waiting for approval" in (running_app.fake.shown(card.url) or {}).get("text", "")
         and running_app.fake.shown(card.url))
     assert buttons(shown) == []
-    link = f"https://smartship.example.slack.com/archives/{APPROVALS}/p{message['ts'].replace('.', '')}"
+    ts = message["ts"].replace(".", "")
+    link = f"https://smartship.example.slack.com/archives/{APPROVALS}/p{ts}"
     assert f"<{link}|request message>" in shown["text"]
     assert shown["text"].startswith(f"Your resync request #1 for {API_NO} is waiting for approval")
     with running_app.sessions() as session:
@@ -93,7 +100,7 @@ def test_request_for_an_order_whose_status_changed_since_the_card_shows_the_curr
     with running_app.uow() as uow:  # meanwhile somebody else's request is approved
         other = submit_request(uow, [API_NO], Action.RESYNC, "UOTHER", "", ctx())
     with running_app.uow() as uow:
-        approve(uow, other.request.id, APPROVER, NOW, POLICY)
+        approve(uow, other.request.stored_id, APPROVER, NOW, POLICY)
     before = rows(running_app)
 
     reply = running_app.send.submit(view_id, REQUESTER, {"note": "please"})
@@ -150,7 +157,8 @@ def test_request_whose_message_cannot_be_posted_is_withdrawn_and_the_requester_t
         lambda: [b for b in running_app.fake.posted_to(card.url)
                  if "not sent" in b.get("text", "")])[0]
     assert told["response_type"] == "ephemeral" and told["replace_original"] is False
-    assert f"could not post it in <#{APPROVALS}> (chat.postMessage: channel_not_found)" in told["text"]
+    assert (f"could not post it in <#{APPROVALS}> (chat.postMessage: channel_not_found)"
+            in told["text"])
     assert "/invite @cancelbot" in told["text"]
     with running_app.uow() as uow:
         request = uow.requests.get(1)

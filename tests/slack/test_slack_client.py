@@ -1,7 +1,7 @@
 """The shared WebClient factory, how failed calls are read, and when to call again."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.client import RemoteDisconnected
 from urllib.error import URLError
 
@@ -13,12 +13,16 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 
 from handlers.slack_client import (
-    BoundedRateLimitRetryHandler, CallFailure, IdempotentServerErrorRetryHandler, call_failure,
-    make_web_client, next_attempt_at,
+    BoundedRateLimitRetryHandler,
+    CallFailure,
+    IdempotentServerErrorRetryHandler,
+    call_failure,
+    make_web_client,
+    next_attempt_at,
 )
 from tests.slack.conftest import TOKEN
 
-NOW = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
 
 def test_the_client_uses_the_configured_api_url_and_slack_sdks_retry_handlers():

@@ -16,7 +16,13 @@ from store.outbox import SqlOutbox
 from tests.integration.builders import Database, cancelled
 from tests.slack.conftest import client_for
 from tests.slack.scenarios import (
-    APPROVALS, RAN_AT, approved_request, outbox_rows, replies, run_jobs, with_sales_orders,
+    APPROVALS,
+    RAN_AT,
+    approved_request,
+    outbox_rows,
+    replies,
+    run_jobs,
+    with_sales_orders,
 )
 
 T0 = RAN_AT + timedelta(seconds=5)
@@ -126,6 +132,7 @@ def test_a_reply_whose_answer_and_look_both_failed_is_looked_for_again_in_the_ne
     assert row.attempts == 1 and row.last_error.startswith("conversations.replies: HTTP 503")
     assert len(replies(fake_slack, placed)) == 1  # Slack has it, we do not know yet
 
+    assert row.next_attempt_at is not None
     assert deliver_due(uow, slack_client, "bot-1", row.next_attempt_at) == 1
 
     [reply] = replies(fake_slack, placed)
@@ -163,6 +170,7 @@ def test_a_request_message_edit_slack_refused_is_retried_without_posting_the_rep
     [row] = outbox_rows(sessions)
     assert row.attempts == 1 and row.last_error.startswith("chat.update: HTTP 503")
 
+    assert row.next_attempt_at is not None
     assert deliver_due(uow, slack_client, "bot-1", row.next_attempt_at) == 1
     assert len(_posts_in_thread(fake_slack, placed)) == 1
     assert "edited" in fake_slack.message(APPROVALS, placed.ts)

@@ -15,8 +15,17 @@ from handlers.thread_results import RESULT_EVENT, deliver_due
 from tests.blockkit_limits import assert_message_fits
 from tests.integration.builders import SEOUL, active, add_orders, cancelled
 from tests.slack.scenarios import (
-    APPROVALS, APPROVED_AT, APPROVER, RAN_AT, REQUESTER, approved_request, outbox_rows,
-    place_message, replies, run_jobs, with_sales_orders,
+    APPROVALS,
+    APPROVED_AT,
+    APPROVER,
+    RAN_AT,
+    REQUESTER,
+    approved_request,
+    outbox_rows,
+    place_message,
+    replies,
+    run_jobs,
+    with_sales_orders,
 )
 
 DELIVER_AT = RAN_AT + timedelta(seconds=5)
@@ -58,7 +67,8 @@ def test_a_restore_reply_says_the_packing_number_is_kept(uow, sessions, slack_cl
 
     [reply] = replies(fake_slack, placed)
     assert reply["text"].startswith("Recovered · packing number QSP2611230002 kept\n")
-    assert f"<@{REQUESTER}>, QSP2611230002 was restored with the same packing number" in reply["text"]
+    assert (f"<@{REQUESTER}>, QSP2611230002 was restored with the same packing number"
+            in reply["text"])
     assert RESTART in reply["text"]
 
 
@@ -184,7 +194,8 @@ def test_a_bulk_request_gets_one_summary_once_every_order_is_final(
     assert lines[2].startswith("• QSP2611230012 — The sales order is on claim")
     shown = "\n".join(b["text"].get("text", "") for b in summary["blocks"] if "text" in b)
     assert "QSP2611230011 → QSP2611260001" in shown and "QSP2611230013 → QSP2611260002" in shown
-    assert summary["metadata"]["event_payload"]["outbox_ids"] == [r.id for r in outbox_rows(sessions)]
+    assert summary["metadata"]["event_payload"]["outbox_ids"] == [
+        r.id for r in outbox_rows(sessions)]
     assert all(r.delivered_at == DELIVER_AT + timedelta(seconds=5) for r in outbox_rows(sessions))
     assert len(fake_slack.calls_to("chat.update")) == 1
     request_text = fake_slack.message(APPROVALS, placed.ts)["text"]

@@ -13,7 +13,11 @@ import pytest
 from domain.errors import NotOnRequestMessage
 from domain.requests import Decision
 from handlers.actions import (
-    APPROVE, LIST_PAGE, REJECT, STALE_LIST_BUTTON, UNREADABLE_REQUEST,
+    APPROVE,
+    LIST_PAGE,
+    REJECT,
+    STALE_LIST_BUTTON,
+    UNREADABLE_REQUEST,
 )
 from handlers.approvals.reject import UNREADABLE_FORM as UNREADABLE_REJECT_FORM
 from handlers.render.reject_modal import REASON_BLOCK
@@ -24,7 +28,13 @@ from store.models import RequestRow
 from tests.fakeslack import FakeSlack
 from tests.integration.builders import add_orders, cancelled
 from tests.slack.requesting import (
-    lookup_card, opened_view, press, press_request, request_id_of, request_through_modal, rows,
+    lookup_card,
+    opened_view,
+    press,
+    press_request,
+    request_id_of,
+    request_through_modal,
+    rows,
     said_to,
 )
 from tests.slack.scenarios import APPROVALS, APPROVER, REQUESTER

@@ -59,6 +59,7 @@ def test_an_approved_resync_ends_with_its_result_in_the_request_thread(
     with db.sessions() as session:
         finished = session.get(JobRow, job.id).finished_at
         delivered = session.query(OutboxRow).one().delivered_at
+    assert finished is not None and delivered is not None
     # both times are read when each poll starts, so the delivery's may even come first
     assert delivered - finished <= timedelta(seconds=POLL_SECONDS + 1)
     assert "edited" in fake_slack.message(CHANNEL, posted["ts"])

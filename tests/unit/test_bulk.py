@@ -43,7 +43,8 @@ def test_one_approval_queues_every_job_of_a_bulk_request():
 
 def test_bulk_restore_on_the_api_tab_says_none_can_be_restored_and_writes_nothing():
     uow = seeded_uow()
-    with pytest.raises(RequestNotAllowed, match="None of the 1 orders on this page can be restored"):
+    refusal = "None of the 1 orders on this page can be restored"
+    with pytest.raises(RequestNotAllowed, match=refusal):
         bulk(uow, action=Action.RESTORE)
     with uow:
         assert uow.orders.get(API_NO).recovery is Recovery.NONE

@@ -1,7 +1,7 @@
 """The console shows Block Kit as readable text: what a person at the terminal would read."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.console.render import DIVIDER, clean_mrkdwn, plain_text, render_blocks, render_message
@@ -31,7 +31,7 @@ def test_mentions_read_as_at_user() -> None:
 
 
 def test_dates_read_as_their_fallback() -> None:
-    at = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
     assert clean_mrkdwn(f"on {slack_date(at)}") == "on 2026-11-26 01:00 UTC"
 
@@ -74,8 +74,9 @@ def test_a_section_with_fields_reads_as_labelled_lines() -> None:
 
 
 def test_headers_dividers_and_context_read_apart_from_the_text() -> None:
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Cancelled deliveries"}},
-              {"type": "divider"}, section("Body"), context("page 1 of 5\nsecond line")]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Cancelled deliveries"}},
+        {"type": "divider"}, section("Body"), context("page 1 of 5\nsecond line")]
 
     assert render_blocks(blocks, numbered()) == [
         "== Cancelled deliveries ==", DIVIDER, "Body", "  page 1 of 5", "  second line",
@@ -93,7 +94,8 @@ def test_buttons_are_numbered_in_reading_order_on_one_line_per_actions_block() -
 
 def test_as_plain_text_buttons_read_as_their_labels_in_brackets_without_numbers() -> None:
     blocks = [{**section("*Page 1*"), "accessory": button("Next")},
-              {"type": "actions", "elements": [button("Request resync"), button("Request restore")]}]
+              {"type": "actions",
+               "elements": [button("Request resync"), button("Request restore")]}]
 
     assert plain_text(blocks) == "Page 1\n[Next]\n[Request resync]  [Request restore]"
 

@@ -1,7 +1,8 @@
 """The morning digest's orders: windows closing within 48 hours that still allow a request."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ HOURS_48 = timedelta(hours=48)
 SECOND = timedelta(seconds=1)
 
 
-def closing_in(packing_no: str, left: timedelta, **changes: object):
+def closing_in(packing_no: str, left: timedelta, **changes: Any):
     """A cancelled order whose window closes `left` after NOW (Seoul keeps no summer time)."""
     return cancelled(packing_no, cancelled_at=NOW + left - timedelta(days=14), **changes)
 
@@ -117,6 +118,6 @@ def test_the_span_must_be_positive():
 
 
 def test_the_digest_day_is_the_business_day():
-    late_utc_evening = datetime(2026, 11, 25, 23, 30, tzinfo=timezone.utc)  # 08:30 in Seoul
+    late_utc_evening = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)  # 08:30 in Seoul
 
     assert digest_day(late_utc_evening, SEOUL) == "2026-11-26"

@@ -7,18 +7,38 @@ from datetime import timedelta
 import pytest
 
 from domain import execution
+from domain.errors import RequestNotAllowed
 from domain.failures import Failure, FailureCode
 from domain.lookup import look_up
-from domain.errors import RequestNotAllowed
 from domain.model import (
-    Action, CancelledBy, Category, OrderState, Origin, Recovery, SalesOrderStatus as SOS, Stage,
+    Action,
+    CancelledBy,
+    Category,
+    OrderState,
+    Origin,
+    Recovery,
+    Stage,
+    normalize_packing_no,
 )
-from domain.model import normalize_packing_no
+from domain.model import (
+    SalesOrderStatus as SOS,
+)
 from domain.requests import JobState
 from domain.status import Status
 from tests.unit.fakes import (
-    API_NO, CANCELLED_AT, EXCEL_NO, T_RUN, FakeUnitOfWork, active, approved_job, cancelled, ctx,
-    run, seeded_uow, site, submit,
+    API_NO,
+    CANCELLED_AT,
+    EXCEL_NO,
+    T_RUN,
+    FakeUnitOfWork,
+    active,
+    approved_job,
+    cancelled,
+    ctx,
+    run,
+    seeded_uow,
+    site,
+    submit,
 )
 
 SEEDED = 4
@@ -98,7 +118,7 @@ def test_job_whose_worker_died_while_running_is_finished_by_the_next(uow):
 def test_job_awaiting_approval_does_not_run(uow):
     sales_site = site()
     submitted = submit(uow, API_NO)
-    job = run(uow, submitted.jobs[0].id, sales_site)
+    job = run(uow, submitted.jobs[0].stored_id, sales_site)
     assert job.state is JobState.AWAITING_APPROVAL
     assert sales_site.fetched == [] and uow.committed.outbox == []
 

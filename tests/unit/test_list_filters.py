@@ -1,7 +1,7 @@
 """The list filter words of `/cancelled list` and `cancelbot list`, read into a ListQuery."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,8 +17,10 @@ KST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=KST)
 
 
-def kst(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=KST)  # type: ignore[misc]
+def kst(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=KST)
 
 
 READABLE = [
@@ -66,7 +68,7 @@ def test_words_may_come_as_a_list_as_the_command_line_gives_them() -> None:
 
 
 def test_month_and_day_mean_this_year_in_the_business_time_zone() -> None:
-    new_years_eve_utc = datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc)  # 2027-01-01 in Seoul
+    new_years_eve_utc = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 2027-01-01 in Seoul
     query = parse_filters("from:1/1", new_years_eve_utc, SEOUL)
     assert query.date_from == kst(2027, 1, 1)
 

@@ -52,7 +52,7 @@ def answer(state: RemoteState = RemoteState.SUCCEEDED, **fields: object) -> Remo
     (answer(RemoteState.FAILED), "failed but gives no failure"),
 ], ids=["other-id", "other-order", "no-new-number", "same-number", "failed-without-failure"])
 def test_an_answer_that_cannot_be_the_jobs_recovery_is_named(seen, said):
-    assert said in mismatch(job(), seen)
+    assert said in str(mismatch(job(), seen))
 
 
 @pytest.mark.parametrize("the_job, seen", [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.job_result import JOB_RESULT
 from domain.lookup import JobsOverview
 from domain.model import Action
 from domain.ports import AuditEvent, OutboxMessage
@@ -54,7 +55,7 @@ def test_actors_that_are_slack_users_are_mentioned():
 def test_a_thousand_jobs_and_results_fit_with_the_rest_counted():
     jobs = [Job(i, i, f"QSP{i:010d}", Action.RESYNC, JobState.RUNNING, attempts=3, id=i)
             for i in range(1000)]
-    undelivered = [OutboxMessage(i, "job_result", {"packing_no": "<" * 500}, NOW, id=i,
+    undelivered = [OutboxMessage(i, JOB_RESULT, {"packing_no": "<" * 500}, NOW, id=i,
                                  attempts=7, last_error="<&>" * 3000,
                                  next_attempt_at=NOW + timedelta(minutes=2))
                    for i in range(1000)]

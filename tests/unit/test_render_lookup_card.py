@@ -2,16 +2,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from domain.lookup import look_up
-from domain.model import Action, CancelledBy, Origin, Recovery, SalesOrderStatus as SOS, Stage
+from domain.model import Action, CancelledBy, Origin, Recovery, Stage
+from domain.model import SalesOrderStatus as SOS
 from handlers.render.lookup_card import lookup_card
 from tests.blockkit_limits import assert_message_fits, duplicate_action_ids
 from tests.integration.builders import NOW, SEOUL, active, cancelled, ctx
 from tests.unit.fakes import (
-    API_NO, EXCEL_NO, T_RUN, FakeUnitOfWork, approved_job, ctx as fake_ctx, run, seeded_uow, site,
+    API_NO,
+    EXCEL_NO,
+    T_RUN,
+    FakeUnitOfWork,
+    approved_job,
+    run,
+    seeded_uow,
+    site,
+)
+from tests.unit.fakes import (
+    ctx as fake_ctx,
 )
 
 
@@ -109,8 +121,8 @@ def test_an_active_order_card_has_its_stage_and_no_button():
 
 
 def test_cards_with_huge_fields_fit_block_kit():
-    huge = dict(seller_id="<&>" * 700, sales_site="s" * 3000, sales_order_no="9" * 3000,
-                payment_at=NOW - timedelta(days=9))
+    huge: dict[str, Any] = dict(seller_id="<&>" * 700, sales_site="s" * 3000,
+                                sales_order_no="9" * 3000, payment_at=NOW - timedelta(days=9))
     for rendered in (card(cancelled("QSP1", **huge)),
                      card(active("QSP2", **huge)),
                      card(cancelled("QSP3", recovery=Recovery.DONE, superseded_by="QSP4", **huge),

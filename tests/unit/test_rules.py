@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain import rules
 from domain.failures import Failure, FailureCode
 from domain.model import (
-    Action, CancelledBy, Category, OrderState, Origin, Recovery, SalesOrder, SalesOrderStatus,
-    Stage, category_of,
+    Action,
+    CancelledBy,
+    Category,
+    OrderState,
+    Origin,
+    Recovery,
+    SalesOrder,
+    SalesOrderStatus,
+    Stage,
+    category_of,
 )
 from tests.unit.fakes import CANCELLED_AT, KST, SEOUL, active, cancelled, ctx
 
-UTC = timezone.utc
+UTC = UTC
 NOW = CANCELLED_AT + timedelta(days=6)
 CLOSED_NOW = CANCELLED_AT + timedelta(days=16, minutes=57)
 OLD = "QSP2611060001"

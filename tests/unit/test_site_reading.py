@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.model import SalesOrder, SalesOrderStatus as SOS
+from domain.model import SalesOrder
+from domain.model import SalesOrderStatus as SOS
 from domain.site_reading import SiteReading, current_status
 from handlers.requests.site_status import read_within
 from tests.unit.fakes import CANCELLED_AT, SEOUL, FakeSalesSite, cancelled

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from domain.failures import Failure, FailureCode
-
 from domain.model import CancelledBy, Category, Origin, Recovery, Stage
 from domain.status import Phase, Status, explain, phase_of, status_of
 from tests.unit.fakes import CANCELLED_AT, active, cancelled, ctx
@@ -75,7 +75,7 @@ def expected_phase(category, recovery, window_open, site_ready):
     return min(holds, key=PRECEDENCE.index)
 
 
-ORDER_FOR = {
+ORDER_FOR: dict[Category, dict[str, Any]] = {
     Category.API: dict(origin=Origin.API),
     Category.EXCEL: dict(origin=Origin.EXCEL),
     Category.SITE: dict(origin=Origin.API, cancelled_by=CancelledBy.SALES_SITE),
@@ -168,10 +168,10 @@ def test_unknown_status_text_is_refused(text):
          Status.UNRECOVERABLE, ["14-day window is closed", "2026-11-20 14:03 KST"]),
         (dict(), OPEN_NOW, ("tmon",), None, Status.RESYNC_UNAVAILABLE,
          ["tmon service is not ready"]),
-        (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (), Failure(FailureCode.ON_CLAIM).describe(),
-         Status.FAILED_TO_RESYNC, ["last resync failed", "the sales order is on claim",
-                                   "Check the claim on the sales site first",
-                                   "a new request is allowed."]),
+        (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
+         Failure(FailureCode.ON_CLAIM).describe(), Status.FAILED_TO_RESYNC,
+         ["last resync failed", "the sales order is on claim",
+          "Check the claim on the sales site first", "a new request is allowed."]),
         (dict(recovery=Recovery.FAILED_RETRY), OPEN_NOW, (),
          Failure(FailureCode.SERVER_ERROR).describe(),
          Status.FAILED_TO_RESYNC, ["last resync failed", "server error",

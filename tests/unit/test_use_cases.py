@@ -7,8 +7,14 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import (
-    ActiveRequestExists, AlreadyDecided, InvalidPackingNumber, NotAnApprover, OrderNotFound,
-    RequestNotAllowed, RequestNotFound, SelfApprovalNotAllowed,
+    ActiveRequestExists,
+    AlreadyDecided,
+    InvalidPackingNumber,
+    NotAnApprover,
+    OrderNotFound,
+    RequestNotAllowed,
+    RequestNotFound,
+    SelfApprovalNotAllowed,
 )
 from domain.lookup import history, list_orders, look_up
 from domain.model import Action, Category, Recovery, Stage
@@ -17,8 +23,24 @@ from domain.requests import Decision, JobState
 from domain.status import Status
 from domain.workflow import ApprovalPolicy, submit_request
 from tests.unit.fakes import (
-    ACTIVE_NO, API_NO, CANCELLED_AT, EXCEL_NO, POLICY, SITE_NO, T_DECIDE, T_RUN, T_SUBMIT,
-    FakeUnitOfWork, approve_as, approved_job, cancelled, ctx, reject_as, run, seeded_uow, site,
+    ACTIVE_NO,
+    API_NO,
+    CANCELLED_AT,
+    EXCEL_NO,
+    POLICY,
+    SITE_NO,
+    T_DECIDE,
+    T_RUN,
+    T_SUBMIT,
+    FakeUnitOfWork,
+    approve_as,
+    approved_job,
+    cancelled,
+    ctx,
+    reject_as,
+    run,
+    seeded_uow,
+    site,
     submit,
 )
 
@@ -68,8 +90,8 @@ def test_lookup_of_resynced_order_shows_it_back_at_order_confirmation(uow):
 
 def test_lookup_of_restored_order_says_recovered_with_same_packing_no(uow):
     submitted = submit(uow, EXCEL_NO, Action.RESTORE)
-    approve_as(uow, submitted.request.id)
-    run(uow, submitted.jobs[0].id, site())
+    approve_as(uow, submitted.request.stored_id)
+    run(uow, submitted.jobs[0].stored_id, site())
     found = look_up(uow, EXCEL_NO, ctx(T_RUN))
     assert found.restored and found.status.status is Status.RECOVERED
     assert found.order.stage is Stage.CONFIRMATION and found.successor is None
@@ -78,8 +100,8 @@ def test_lookup_of_restored_order_says_recovered_with_same_packing_no(uow):
 
 def test_lookup_of_failed_order_tells_the_last_failure(uow):
     submitted = submit(uow, API_NO)
-    approve_as(uow, submitted.request.id)
-    run(uow, submitted.jobs[0].id, site(unavailable=True))
+    approve_as(uow, submitted.request.stored_id)
+    run(uow, submitted.jobs[0].stored_id, site(unavailable=True))
     found = look_up(uow, API_NO, ctx(T_RUN))
     assert found.status.status is Status.FAILED_TO_RESYNC and found.check.allowed
     assert ("failed: a server error stopped the job (503 Service Unavailable). Check the order "
@@ -151,7 +173,7 @@ def test_request_without_packing_numbers_is_refused(uow):
 def test_second_request_for_the_same_order_is_refused(uow, first_step, error, words):
     first = submit(uow, API_NO)
     if first_step == "approved":
-        approve_as(uow, first.request.id)
+        approve_as(uow, first.request.stored_id)
     if first_step == "racing":  # the second requester read the order before the first wrote
         uow.orders.update(replace(uow.orders.get(API_NO), recovery=Recovery.NONE))
         uow.commit()
@@ -163,7 +185,7 @@ def test_second_request_for_the_same_order_is_refused(uow, first_step, error, wo
 
 def test_approval_queues_the_job_and_the_order_shows_resyncing(uow):
     submitted = submit(uow, API_NO)
-    approved = approve_as(uow, submitted.request.id)
+    approved = approve_as(uow, submitted.request.stored_id)
     assert (approved.request.decision, approved.request.decided_by) == (
         Decision.APPROVED, "U_APPROVER")
     assert uow.jobs.get(submitted.jobs[0].id).state is JobState.QUEUED
@@ -192,7 +214,7 @@ def test_requester_cannot_decide_own_request(uow, decide):
 def test_requester_may_approve_own_request_when_configuration_allows(uow):
     submitted = submit(uow, API_NO, by="U_LEAD")
     lenient = ApprovalPolicy(POLICY.is_approver, allow_self_approval=True)
-    approved = approve_as(uow, submitted.request.id, by="U_LEAD", policy=lenient)
+    approved = approve_as(uow, submitted.request.stored_id, by="U_LEAD", policy=lenient)
     assert approved.jobs[0].state is JobState.QUEUED
 
 
@@ -214,12 +236,12 @@ def test_second_decision_says_who_decided_first(uow, first, second, words):
 def test_decision_racing_another_says_who_won(uow, monkeypatch):
     submitted = submit(uow, API_NO)
     stale = uow.requests.get(submitted.request.id)
-    approve_as(uow, submitted.request.id, by="U_LEAD")
+    approve_as(uow, submitted.request.stored_id, by="U_LEAD")
     reads = iter([stale])  # the loser read the request before the winner wrote
     real_get = uow.requests.get
     monkeypatch.setattr(uow.requests, "get", lambda rid: next(reads, None) or real_get(rid))
     with pytest.raises(AlreadyDecided, match="already approved by U_LEAD"):
-        reject_as(uow, submitted.request.id)
+        reject_as(uow, submitted.request.stored_id)
     assert uow.jobs.get(submitted.jobs[0].id).state is JobState.QUEUED
 
 
@@ -230,7 +252,7 @@ def test_deciding_an_unknown_request_says_so(uow):
 
 def test_rejected_request_gives_the_order_back_and_allows_a_new_request(uow):
     submitted = submit(uow, API_NO)
-    rejected = reject_as(uow, submitted.request.id)
+    rejected = reject_as(uow, submitted.request.stored_id)
     assert rejected.request.reject_reason == "wrong order"
     assert uow.jobs.get(submitted.jobs[0].id).state is JobState.REJECTED
     assert status(uow, API_NO) is Status.RESYNC_AVAILABLE
@@ -240,11 +262,11 @@ def test_rejected_request_gives_the_order_back_and_allows_a_new_request(uow):
 
 def test_rejected_retry_of_a_failed_order_goes_back_to_failed_to_resync(uow):
     first = submit(uow, API_NO)
-    approve_as(uow, first.request.id)
-    run(uow, first.jobs[0].id, site(unavailable=True))
+    approve_as(uow, first.request.stored_id)
+    run(uow, first.jobs[0].stored_id, site(unavailable=True))
     retry = submit(uow, API_NO)
     assert retry.jobs[0].prior_recovery is Recovery.FAILED_RETRY
-    reject_as(uow, retry.request.id)
+    reject_as(uow, retry.request.stored_id)
     assert status(uow, API_NO) is Status.FAILED_TO_RESYNC
 
 

@@ -1,29 +1,35 @@
 """Rule 1: the 14-day request window on the business time zone's wall clock."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from domain import window
 from tests.unit.fakes import CANCELLED_AT, KST, SEOUL
 
-UTC = timezone.utc
+UTC = UTC
 EST = timezone(timedelta(hours=-5))
 NEW_YORK = window.business_tz("America/New_York")
 DEADLINE_KST = datetime(2026, 11, 20, 14, 3, tzinfo=KST)
 
 
-def ny(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=NEW_YORK)
+def ny(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=NEW_YORK)
 
 
-def utc(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def kst(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=KST)
+def kst(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=KST)
 
 
 @pytest.mark.parametrize("offset", [KST, UTC, EST], ids=["kst", "utc", "minus5"])

@@ -13,9 +13,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
-from alembic import op
-import sqlalchemy as sa
+from typing import Any
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'
@@ -65,7 +66,7 @@ def _reword_unposted_results() -> None:
             bind.execute(outbox.update().where(outbox.c.id == row_id).values(payload=reworded))
 
 
-def _reworded(payload: dict) -> dict:
+def _reworded(payload: dict[str, Any]) -> dict[str, Any]:
     advice = NEW_ADVICE.get(payload.get('failure_code') or '')
     reason = payload.get('reason') or ''
     if advice is None or not reason.endswith(OLD_ADVICE):

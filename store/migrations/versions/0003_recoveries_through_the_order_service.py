@@ -13,9 +13,8 @@ Create Date: 2026-11-28
 """
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
