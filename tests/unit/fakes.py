@@ -260,15 +260,17 @@ class FakeOutbox(_Repo):
 
 
 class FakePackingNumbers(_Repo):
-    """Like a database sequence: numbers handed out are not given back by a rollback."""
+    """QSP + yymmdd + the day's serial, skipping numbers in use; `allocated` lists every one
+    handed out (a rollback does not take them back)."""
 
     def __init__(self, uow: "FakeUnitOfWork") -> None:
         super().__init__(uow)
         self.allocated: list[str] = []
 
     def allocate(self, now: datetime) -> str:
+        day = f"QSP{now:%y%m%d}"
         while True:
-            number = f"RSY{now:%y%m%d}{len(self.allocated) + 1:04d}"
+            number = f"{day}{sum(n.startswith(day) for n in self.allocated) + 1:04d}"
             self.allocated.append(number)
             if self._uow.orders.get(number) is None:
                 return number
