@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.sqlite3
+# The tests run in this many worker processes (pytest-xdist); TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 4
 
 .PHONY: test demo run bench clean
 
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The bot on a fresh demo database, in the terminal console (no Slack workspace needed).
 demo: $(STAMP)
