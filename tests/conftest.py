@@ -66,6 +66,11 @@ def new_database_url(backend: str, tmp_dir: str) -> tuple[str, Callable[[], None
     return url, cleanup
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, so that parallel workers do not all end waiting on one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
