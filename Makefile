@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.sqlite3
-# The tests run in this many worker processes (pytest-xdist); TEST_WORKERS=0 runs them in one.
-TEST_WORKERS ?= 4
+# The tests run in this many worker processes (pytest-xdist; auto: one per CPU core);
+# TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= auto
 
 .PHONY: test demo run bench clean
 
