@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.sqlite3
+# The tests run in this many worker processes (pytest-xdist; auto: one per CPU core);
+# TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= auto
 
 .PHONY: test lint demo run bench clean
 
@@ -14,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # ruff's rules and mypy's checks over the whole tree, as pyproject.toml configures them; mypy
 # runs even when ruff found something, so one run shows both

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -145,16 +145,19 @@ class SqlJobs(WaitingJobLeases):
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError as exc:
-            if not self._has_active(job.order_id):
+            holder = self._active_request(job.order_id)
+            if holder is None:
                 raise
-            raise ActiveRequestExists(job.packing_no) from exc
+            raise ActiveRequestExists(job.packing_no, holder) from exc
         return to_job(row)
 
-    def _has_active(self, order_id: int) -> bool:
+    def _active_request(self, order_id: int) -> int | None:
+        """The request whose job holds the order, if one does."""
         states = [s.value for s in ACTIVE_JOB_STATES]
-        return bool(self.session.scalar(
-            select(exists().where(JobRow.order_id == order_id, JobRow.state.in_(states)))
-        ))
+        return self.session.scalar(
+            select(JobRow.request_id).where(JobRow.order_id == order_id,
+                                            JobRow.state.in_(states)).limit(1)
+        )
 
     def get(self, job_id: int) -> Job | None:
         row = self.session.get(JobRow, job_id, populate_existing=True)

@@ -5,6 +5,7 @@ TEST_DATABASE_URL names one.
   (the CLI, several threads or processes): a new SQLite file, or a new PostgreSQL schema.
 - `uow` gives a unit of work inside a transaction that is rolled back after the test
   (SQLAlchemy's "join an external transaction" recipe), on a database migrated once per run.
+- `databases` gives two engines of their own on a `db_url`, for races (tests/races.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.db import make_engine
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork, uow_factory
+from tests.integration.builders import Database
+from tests.races import engines_of_their_own
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -67,6 +70,11 @@ def new_database_url(backend: str, tmp_dir: str) -> tuple[str, Callable[[], None
     return url, cleanup
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, so that parallel workers do not all end waiting on one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -78,6 +86,13 @@ def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
     url, cleanup = new_database_url(backend, str(tmp_path))
     yield url
     cleanup()
+
+
+@pytest.fixture
+def databases(db_url: str) -> Iterator[list[Database]]:
+    """Two engines of their own on one fresh database, as two workers or app processes have."""
+    with engines_of_their_own(db_url) as both:
+        yield both
 
 
 @pytest.fixture(scope="session")

@@ -1,135 +1,44 @@
-"""A stand-in for Slack's Web API on 127.0.0.1, inside the console's process.
+"""A stand-in for Slack's Web API and response URLs on 127.0.0.1, inside the running process.
 
 The app's own slack_sdk WebClient (base_url pointed here) and Bolt's respond() talk to it over
-HTTP as they would to Slack; it answers the methods the bot calls and serves response URLs,
-keeping what they did in a Workspace. Other methods answer `unknown_method`.
+HTTP as they would to Slack. The console (`cancelbot console`) runs one; the tests' fake Slack
+(tests/fakeslack.py) is one that also records every call. Calls are answered by a WebApi over
+a Workspace (bot/console/webapi.py), or fail as scripted in `faults` (bot/console/faults.py).
 """
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.console.workspace import BOT_ID, BOT_USER_ID, TEAM_ID, Workspace
+from bot.console.faults import Answer, Faults
+from bot.console.webapi import Check, Params, WebApi
+from bot.console.workspace import Workspace
 
-Params = dict[str, Any]
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view")  # JSON sent inside a form
-
-log = logging.getLogger("cancelbot.console")
-
-
-class WebApi:
-    """The Web API methods, answered from a Workspace."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.methods: dict[str, Callable[[Params], Params]] = {
-            "auth.test": self.auth_test,
-            "chat.postMessage": self.post_message,
-            "chat.postEphemeral": self.post_ephemeral,
-            "chat.update": self.update,
-            "chat.delete": self.delete,
-            "chat.getPermalink": self.permalink,
-            "conversations.replies": self.replies,
-            "conversations.history": self.history,
-            "views.open": lambda p: self.workspace.open_view(p.get("trigger_id", ""), p["view"]),
-            "views.push": lambda p: self.workspace.open_view(p.get("trigger_id", ""), p["view"],
-                                                             push=True),
-            "views.update": lambda p: self.workspace.update_view(p.get("view_id", ""), p["view"]),
-            "usergroups.users.list": self.usergroup_users,
-        }
-
-    def call(self, method: str, params: Params) -> Params:
-        """The answer to one call (ok added when the method does not say)."""
-        handler = self.methods.get(method)
-        if handler is None:
-            log.warning("the console does not answer Slack's %s", method)
-            return {"ok": False, "error": "unknown_method"}
-        if method.startswith(("chat.post", "chat.update")) and not (
-                params.get("text") or params.get("blocks")):
-            return {"ok": False, "error": "no_text"}
-        try:
-            answer = handler(params)
-        except KeyError as missing:
-            return {"ok": False, "error": "invalid_arguments", "missing": str(missing)}
-        return {"ok": True, **answer}
-
-    def auth_test(self, params: Params) -> Params:
-        return {"url": "http://console.invalid/", "team": "Console", "user": "cancelbot",
-                "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
-
-    def post_message(self, params: Params) -> Params:
-        message = self.workspace.post(params["channel"], params.get("text", ""),
-                                      params.get("blocks"), params.get("thread_ts") or None,
-                                      params.get("metadata"))
-        return {"channel": message.channel, "ts": message.ts, "message": message.as_slack()}
-
-    def post_ephemeral(self, params: Params) -> Params:
-        message = self.workspace.post(params["channel"], params.get("text", ""),
-                                      params.get("blocks"), visible_to=params["user"])
-        return {"message_ts": message.ts}
-
-    def update(self, params: Params) -> Params:
-        message = self.workspace.message(params["channel"], params["ts"])
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        self.workspace.edit(message, params.get("text", ""), params.get("blocks"),
-                            params.get("metadata"))
-        return {"channel": message.channel, "ts": message.ts, "text": message.text}
-
-    def delete(self, params: Params) -> Params:
-        message = self.workspace.message(params["channel"], params["ts"])
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        self.workspace.delete(message)
-        return {"channel": message.channel, "ts": message.ts}
-
-    def permalink(self, params: Params) -> Params:
-        channel, ts = params["channel"], params["message_ts"]
-        if self.workspace.message(channel, ts) is None:
-            return {"ok": False, "error": "message_not_found"}
-        return {"channel": channel,
-                "permalink": f"http://console.invalid/archives/{channel}/p{ts.replace('.', '')}"}
-
-    def replies(self, params: Params) -> Params:
-        thread = self.workspace.thread(params["channel"], params["ts"])
-        if not thread:
-            return {"ok": False, "error": "thread_not_found"}
-        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 1000)
-        more = start + limit < len(thread)
-        return {"messages": [m.as_slack() for m in thread[start:start + limit]],
-                "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
-
-    def history(self, params: Params) -> Params:
-        latest = self.workspace.history(params["channel"])
-        limit = int(params.get("limit") or 100)
-        return {"messages": [m.as_slack() for m in latest[:limit]],
-                "has_more": len(latest) > limit}
-
-    def usergroup_users(self, params: Params) -> Params:
-        group = params["usergroup"]
-        if group not in self.workspace.usergroups:
-            return {"ok": False, "error": "no_such_subteam"}
-        return {"users": list(self.workspace.usergroups[group])}
+APP_TOKEN_PREFIX = "xapp-"  # Socket Mode's apps.connections.open is called with the app token
+STOP_POLL_SECONDS = 0.01  # how often the server loop looks for stop(), so that it returns at once
 
 
 class StandIn:
-    """The stand-in served on a free port of 127.0.0.1 until stop()."""
+    """The stand-in served on a free port of 127.0.0.1 from start() until stop()."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, check: Check | None = None) -> None:
         self.workspace = workspace
-        self.api = WebApi(workspace)
+        self.api = WebApi(workspace, check)
+        self.faults = Faults()
+        self.token_prefix = ""  # bot tokens must start with this (app tokens always pass)
+        self.scopes: set[str] | None = None  # sent as X-OAuth-Scopes on every answer when set
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._server.daemon_threads = True
+        self._server.block_on_close = False  # type: ignore[attr-defined]
         host, port = self._server.server_address[:2]
-        self.root = f"http://{host}:{port}/"
+        self.root = f"http://{host!s}:{port}/"
         workspace.base_url = self.root
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+                                        kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True)
 
     @property
     def api_url(self) -> str:
@@ -141,8 +50,35 @@ class StandIn:
         return self
 
     def stop(self) -> None:
+        """Stop serving; calls still hanging are let go at once."""
+        self.faults.stopped.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def handle(self, method: str, params: Params, headers: dict[str, str]) -> Answer:
+        """(status, headers, body) for one Web API call; body None: drop the connection.
+
+        headers are the request's, with lower-case names."""
+        script = self.faults.take(method)
+        token = headers.get("authorization", "")
+        if not token.startswith((f"Bearer {self.token_prefix}", f"Bearer {APP_TOKEN_PREFIX}")):
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        if script is None:
+            return 200, {}, self.api.call(method, params)
+        return self.faults.play(script, lambda: self.api.call(method, params))
+
+    def respond(self, path: str, body: Params) -> tuple[int, str]:
+        """(status, text) for a post to a response URL, as Slack answers it."""
+        refusal = self.api.check("response_url", body) if self.api.check else None
+        if refusal:
+            return 400, str(refusal.get("error", "invalid_payload"))
+        if not self.workspace.respond(path, body):
+            return 404, "no_service"
+        return 200, "ok"
+
+    def answer_headers(self) -> dict[str, str]:
+        """Headers Slack adds to every Web API answer: the token's scopes, when set."""
+        return {} if self.scopes is None else {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
 
 
 def parse_body(content_type: str, raw: bytes) -> Params:
@@ -168,27 +104,34 @@ def _handler_class(standin: StandIn) -> type[BaseHTTPRequestHandler]:
                 params.update(parse_body(self.headers.get("Content-Type", ""),
                                          self.rfile.read(length)))
             except ValueError:
-                return self._answer(400, b"invalid_payload", "text/plain")
+                return self._answer(400, b"invalid_payload", {}, "text/plain")
             if url.path.startswith("/response/"):
-                known = standin.workspace.respond(url.path, params)
-                return self._answer(200 if known else 404, b"ok" if known else b"no_service",
-                                    "text/plain")
-            if not self.headers.get("Authorization", "").startswith("Bearer "):
-                answer: Params = {"ok": False, "error": "not_authed"}
-            else:
-                answer = standin.api.call(url.path.rsplit("/", 1)[-1], params)
-            self._answer(200, json.dumps(answer).encode("utf-8"), "application/json")
+                status, text = standin.respond(url.path, params)
+                return self._answer(status, text.encode(), {}, "text/plain")
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            status, extra, body = standin.handle(url.path.rsplit("/", 1)[-1], params, headers)
+            if body is None:
+                self.close_connection = True
+                return  # nothing written: the client sees the connection closed
+            self._answer(status, json.dumps(body).encode("utf-8"),
+                         {**extra, **standin.answer_headers()})
 
         do_GET = do_POST  # noqa: N815
 
-        def _answer(self, status: int, data: bytes, content_type: str) -> None:
+        def _answer(self, status: int, data: bytes, extra: dict[str, str],
+                    content_type: str = "application/json; charset=utf-8") -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a scripted hang)
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass  # the console shows what the calls did, not the calls
+            pass  # the calls are not news: what they did is
 
     return _Handler

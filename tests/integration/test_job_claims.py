@@ -24,6 +24,7 @@ from tests.integration.job_support import (
     outbox_job_ids,
     queued_jobs,
 )
+from tests.races import together
 
 LEASE = timedelta(seconds=60)
 UNTIL = NOW + LEASE
@@ -174,36 +175,6 @@ def test_running_a_claimed_job_again_makes_no_second_packing_number_or_message(u
     assert outbox_job_ids(sessions) == [job.id]
 
 
-@pytest.fixture
-def databases(db_url):
-    """Two engines of their own on one fresh database, as two workers would have."""
-    dbs = [Database(db_url), Database(db_url)]
-    yield dbs
-    for db in dbs:
-        db.dispose()
-
-
-def in_threads(*calls):
-    """Run each call on its own thread, released together; every result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - the test looks at every outcome
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
-
-
 def test_two_workers_claiming_from_one_queue_never_get_the_same_job(databases):
     db = databases[0]
     jobs = queued_jobs(db.uow, db.sessions, restores=120)
@@ -214,7 +185,7 @@ def test_two_workers_claiming_from_one_queue_never_get_the_same_job(databases):
             ids += [j.id for j in batch]
         return ids
 
-    first, second = in_threads(lambda: claim_all(databases[0], "w1"),
+    first, second = together(lambda: claim_all(databases[0], "w1"),
                                lambda: claim_all(databases[1], "w2"))
 
     assert not set(first) & set(second)
@@ -244,7 +215,7 @@ def test_two_runs_of_one_job_finishing_at_once_write_one_result(databases, actio
         site = EmbeddedSalesSite(database.sessions)
         return lambda: run_job(uow, site, job.stored_id, ctx(), owner)
 
-    results = in_threads(*[finish_together(d) for d in databases])
+    results = together(*[finish_together(d) for d in databases])
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert results[0] == results[1] and results[0].state is JobState.SUCCEEDED

@@ -1,8 +1,8 @@
 """Packing numbers a resync generates: QSP + yymmdd + daily serial, never handed out twice."""
 from __future__ import annotations
 
+import functools
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from tests.integration.builders import (
     ctx,
     sales_order_row,
 )
+from tests.races import engines_of_their_own, failures, together
 
 THREADS = 4
 PER_THREAD = 25
@@ -71,39 +72,24 @@ def test_a_resync_just_after_midnight_in_seoul_is_numbered_for_the_seoul_day(uow
 
 
 def test_threads_allocating_at_once_never_get_the_same_number(db_url):
-    databases = [Database(db_url) for _ in range(THREADS)]
-    barrier = threading.Barrier(THREADS)
-    got: list[list[str]] = [[] for _ in range(THREADS)]
-    errors: list[BaseException] = []
+    def allocating(db: Database, i: int) -> list[str]:
+        got = []
+        for n in range(PER_THREAD):
+            with db.uow() as u:  # as a resync does: allocate, then create the order
+                number = u.packing_numbers.allocate(NOW)
+                u.orders.add(active(number, sales_order_no=f"T{i}-{n}"))
+                u.commit()
+            got.append(number)
+        return got
 
-    def worker(i: int) -> None:
-        db = databases[i]
-        barrier.wait()
-        try:
-            for n in range(PER_THREAD):
-                with db.uow() as u:  # as a resync does: allocate, then create the order
-                    number = u.packing_numbers.allocate(NOW)
-                    u.orders.add(active(number, sales_order_no=f"T{i}-{n}"))
-                    u.commit()
-                got[i].append(number)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    try:
-        assert not any(t.is_alive() for t in threads), "an allocating thread hung"
-        assert errors == []
-        numbers = [n for per_thread in got for n in per_thread]
+    with engines_of_their_own(db_url, THREADS) as databases:
+        results = together(*[functools.partial(allocating, db, i)
+                             for i, db in enumerate(databases)], timeout=120)
+        assert failures(results) == []
+        numbers = [n for per_thread in results for n in per_thread]
         assert len(numbers) == THREADS * PER_THREAD
         assert len(set(numbers)) == len(numbers)
         assert set(numbers) == {f"QSP261126{k:04d}" for k in range(1, THREADS * PER_THREAD + 1)}
         with databases[0].sessions() as session:
             stored = session.scalars(select(OrderRow.packing_no)).all()
         assert sorted(stored) == sorted(numbers)
-    finally:
-        for db in databases:
-            db.dispose()

@@ -16,8 +16,8 @@ from tests.conftest import new_database_url
 from tests.integration.builders import Database
 from tests.integration.job_support import Clock, count, created_orders, job_rows, queued_jobs
 from tests.integration.remote_support import LEASE, POLL, audit_kinds, remote_worker, results
-from tests.integration.test_job_claims import in_threads
 from tests.order_service import OrderServiceStandIn, Script
+from tests.races import together
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_two_workers_racing_over_many_jobs_post_each_once_and_write_each_result_
     workers = [remote_worker(d, service, clock, owner=f"w{i}") for i, d in enumerate(databases)]
 
     for _ in range(2):  # hand over and post, then look once: every recovery is final
-        outcomes = in_threads(*[w.run_due for w in workers])
+        outcomes = together(*[w.run_due for w in workers])
         assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
         clock.advance(POLL)
 
@@ -75,7 +75,7 @@ def test_two_workers_polling_one_waiting_job_at_once_ask_once_and_settle_once(
         both_claiming.wait()  # released together, into the same claim
         return worker.polling.poll_due(threading.Event())
 
-    looked = in_threads(lambda: poll(first), lambda: poll(second))
+    looked = together(lambda: poll(first), lambda: poll(second))
 
     assert sorted(looked) == [0, 1]
     assert len(service.calls("GET")) == 1 and len(service.calls("POST")) == 1

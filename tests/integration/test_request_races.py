@@ -1,10 +1,9 @@
 """Two people clicking at the same moment, each through an engine of their own (rule 6)."""
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy import func, select
 
 from domain.errors import AlreadyDecided, RequestNotAllowed
@@ -20,44 +19,16 @@ from tests.integration.builders import (
     cancelled,
     ctx,
 )
+from tests.races import together
 
 ROUNDS = 5
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))
 
 
 def race(databases: list[Database], act: Callable[[Database, int], object]) -> list[object]:
-    """Run act(database, i) in one thread per database, released together by a barrier.
-
-    Each result is what act returned or the exception it raised.
-    """
-    barrier = threading.Barrier(len(databases))
-    results: list[object] = [None] * len(databases)
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = act(databases[i], i)
-        except Exception as exc:  # noqa: BLE001 - the test looks at every outcome
-            results[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(databases))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
-    return results
-
-
-@pytest.fixture
-def databases(db_url):
-    """Two separate engines on one fresh database, already connected."""
-    dbs = [Database(db_url), Database(db_url)]
-    for db in dbs:
-        db.engine.connect().close()
-    yield dbs
-    for db in dbs:
-        db.dispose()
+    """act(database, i) for each database at the same moment: what each returned or raised."""
+    return together(*[functools.partial(act, database, i)
+                      for i, database in enumerate(databases)])
 
 
 def _split(results: list[object], winner_type: type) -> tuple[list, list]:

@@ -33,6 +33,7 @@ from tests.integration.job_support import (
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60  # seconds for anything a worker process is waited for
+POLL_SECONDS = 0.05
 
 
 def real_now() -> datetime:
@@ -59,7 +60,20 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = DEAD
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, f"gave up waiting for {what}"
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
+
+
+def wait_while_progressing(remaining: Callable[[], int], what: str,
+                           stall: float = DEADLINE) -> None:
+    """Wait until remaining() is 0; give up only when it has not gone down for `stall` seconds
+    (how long the whole takes depends on how busy the machine is, not on the code)."""
+    left, since = remaining(), time.monotonic()
+    while left:
+        assert time.monotonic() - since < stall, f"gave up waiting for {what}: {left} left"
+        time.sleep(POLL_SECONDS)
+        now_left = remaining()
+        if now_left < left:
+            left, since = now_left, time.monotonic()
 
 
 class SalesSiteServer(ThreadingHTTPServer):
@@ -224,7 +238,7 @@ if POSTGRES_URL:  # several instances need PostgreSQL; the README says SQLite is
             wait_until(functools.partial(worker.says, "started"), "a worker to start")
 
         jobs = queue(db, resyncs=500, missing=250, restores=250)
-        wait_until(lambda: unfinished(db) == 0, "the workers to run every job")
+        wait_while_progressing(lambda: unfinished(db), "the workers to run every job")
 
         assert [worker.stop() for worker in pair] == [0, 0]
         rows = job_rows(db.sessions)

@@ -26,6 +26,7 @@ from tests.slack.signed import SIGNING_SECRET, SlackSender
 TOKEN = "xoxb-test-token"
 APPROVER_GROUP = "S0APPROVERS"  # a user group in CANCELBOT_APPROVERS
 GROUP_APPROVER = "UGROUPMEMBER"  # an approver only through that group
+IMPATIENT_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -47,8 +48,9 @@ def slack_client(fake_slack: FakeSlack) -> WebClient:
 
 @pytest.fixture
 def impatient_client(fake_slack: FakeSlack) -> WebClient:
-    """A client that gives up after 0.3 s, for answers that never come in time."""
-    return client_for(fake_slack, timeout=0.3)
+    """A client that gives up after 2 s, for answers that never come in time (a scripted hang
+    lasts until the fake stops); long enough for every other answer on a busy machine."""
+    return client_for(fake_slack, timeout=IMPATIENT_SECONDS)
 
 
 @dataclass

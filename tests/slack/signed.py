@@ -7,8 +7,6 @@ answers to it are recorded) and a fresh trigger id.
 """
 from __future__ import annotations
 
-import hashlib
-import itertools
 import json
 import time
 import urllib.error
@@ -24,7 +22,6 @@ from tests.fakeslack import TEAM_ID, FakeSlack
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SUPPORT = "C0SUPPORT"  # where people type /cancelled
 APP_ID = "A0CANCELBOT"
-_triggers = itertools.count(1)
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
@@ -74,7 +71,7 @@ class SlackSender:
     def command(self, text: str, user: str, channel: str = SUPPORT, *, team: str = TEAM_ID,
                 response_url: str | None = None, **signing: Any) -> Reply:
         """`/cancelled text` typed by user in channel (of workspace team)."""
-        url, trigger = response_url or self.fake.response_url(), _trigger()
+        url, trigger = response_url or self.fake.response_url(), self.fake.new_trigger()
         form = {
             "token": "unused", "team_id": team, "team_domain": "smartship",
             "channel_id": channel, "channel_name": "seller-support", "user_id": user,
@@ -94,7 +91,7 @@ class SlackSender:
         (an ephemeral message: pass its response_url so that edits land on it).
         """
         button = find_button(message, action_id, value)
-        url, trigger = response_url or self.fake.response_url(), _trigger()
+        url, trigger = response_url or self.fake.response_url(), self.fake.new_trigger()
         ts = message.get("ts", "1764118800.000100")
         payload = {
             "type": "block_actions", "team": {"id": team, "domain": "smartship"},
@@ -123,7 +120,7 @@ class SlackSender:
         payload = {
             "type": "view_submission", "team": {"id": team, "domain": "smartship"},
             "user": {"id": user, "username": user.lower(), "team_id": team},
-            "api_app_id": APP_ID, "token": "unused", "trigger_id": _trigger(),
+            "api_app_id": APP_ID, "token": "unused", "trigger_id": self.fake.new_trigger(),
             "view": {**view, "state": {"values": state}, "hash": "1.abc"},
             "response_urls": [],
         }
@@ -151,8 +148,3 @@ def buttons(message: dict[str, Any] | None) -> list[str]:
         elements += [block["accessory"]] if block.get("accessory") else []
         labels += [e["text"]["text"] for e in elements if e.get("type") == "button"]
     return labels
-
-
-def _trigger() -> str:
-    digest = hashlib.md5(str(time.time()).encode()).hexdigest()
-    return f"{next(_triggers)}.{int(time.time())}.{digest}"

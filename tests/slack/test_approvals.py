@@ -1,6 +1,7 @@
 """`Approve` / `Reject` on the request message: checked at every click, one decision only."""
 from __future__ import annotations
 
+import functools
 import threading
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from domain.requests import Decision, JobState
 from handlers.actions import APPROVE, REJECT
 from store.models import JobRow
 from tests.integration.builders import add_orders, cancelled
+from tests.races import failures, together
 from tests.slack.conftest import APPROVER_GROUP, GROUP_APPROVER, serving
 from tests.slack.requesting import (
     opened_view,
@@ -197,17 +199,9 @@ def test_rejecting_a_request_approved_meanwhile_says_so_in_the_modal(running_app
 
 def click_together(app, message: dict, users: list[str]) -> list:
     """Each user presses Approve at the same moment, on threads of their own."""
-    start, replies = threading.Barrier(len(users)), [None] * len(users)
-
-    def click(index: int) -> None:
-        start.wait()
-        replies[index] = press(app, message, APPROVE, users[index])
-
-    threads = [threading.Thread(target=click, args=(i,)) for i in range(len(users))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    replies = together(*[functools.partial(press, app, message, APPROVE, user)
+                         for user in users])
+    assert failures(replies) == []
     return replies
 
 

@@ -4,7 +4,7 @@ Time is passed in: a later try is a later `now`, never a sleep.
 """
 from __future__ import annotations
 
-import threading
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from handlers.render.digest import digest_message
 from store.digests import SqlDigests
 from tests.blockkit_limits import assert_message_fits
 from tests.integration.builders import SEOUL, Database, add_orders, cancelled, ctx
+from tests.races import engines_of_their_own, failures, together
 from tests.slack.conftest import TOKEN, client_for
 from tests.slack.scenarios import APPROVALS
 from tests.unit.fakes import FakeUnitOfWork
@@ -119,28 +120,19 @@ def test_text_that_grows_when_escaped_still_fits_and_the_rest_is_counted():
 
 
 def test_two_processes_at_nine_post_one_digest(db_url, fake_slack):
-    databases = [Database(db_url) for _ in range(4)]
-    add_orders(databases[0].uow, closing_in("QSP2611120001", timedelta(hours=5)))
-    start = threading.Barrier(len(databases))
-    outcomes: list[DigestOutcome] = []
-
-    def process(n: int) -> None:
+    def process(database: Database, n: int) -> DigestOutcome:
         client = client_for(fake_slack)
-        start.wait()
-        outcomes.append(post(databases[n].uow, client, owner=f"host-{n}:{100 + n}:ab{n}"))
+        return post(database.uow, client, owner=f"host-{n}:{100 + n}:ab{n}")
 
-    threads = [threading.Thread(target=process, args=(n,)) for n in range(len(databases))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    try:
-        assert sorted(outcomes) == sorted([DigestOutcome.POSTED] + [DigestOutcome.TAKEN] * 3)
-        assert len(fake_slack.calls_to("chat.postMessage")) == 1
-        assert len(digests_posted(fake_slack)) == 1
-    finally:
-        for database in databases:
-            database.dispose()
+    with engines_of_their_own(db_url, 4) as databases:
+        add_orders(databases[0].uow, closing_in("QSP2611120001", timedelta(hours=5)))
+        outcomes = together(*[functools.partial(process, db, n)
+                              for n, db in enumerate(databases)])
+
+    assert failures(outcomes) == []
+    assert sorted(outcomes) == sorted([DigestOutcome.POSTED] + [DigestOutcome.TAKEN] * 3)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(digests_posted(fake_slack)) == 1
 
 
 def test_later_tries_the_same_morning_post_nothing_and_the_next_day_posts_again(

@@ -64,6 +64,7 @@ def run_jobs_and_deliver(app) -> None:
         app.clock.now += timedelta(minutes=15)
 
 
+@pytest.mark.slow  # slack_sdk sleeps up to a second of jitter after each 429
 @pytest.mark.parametrize("slack_fails", [
     lambda fake: fake.fail_every("chat.postMessage", 2, status=500, apply=True),
     lambda fake: fake.fail_every("chat.postMessage", 2, status=429, retry_after=0),

@@ -5,7 +5,7 @@ client timeouts of the answers that never come (0.3 s each).
 """
 from __future__ import annotations
 
-import threading
+import functools
 from datetime import timedelta
 
 import pytest
@@ -14,6 +14,7 @@ from domain.model import Action, SalesOrderStatus
 from handlers.thread_results import DEFAULT_LEASE, deliver_due
 from store.outbox import SqlOutbox
 from tests.integration.builders import Database, cancelled
+from tests.races import failures, together
 from tests.slack.conftest import client_for
 from tests.slack.scenarios import (
     APPROVALS,
@@ -199,35 +200,22 @@ def test_when_slack_is_down_one_call_fails_and_the_other_results_wait_for_the_ne
     assert [len(replies(fake_slack, p)) for p in (first, second)] == [0, 1]
 
 
-def test_two_deliverers_on_the_same_rows_post_each_result_exactly_once(db_url, fake_slack):
-    databases = [Database(db_url), Database(db_url)]
+def test_two_deliverers_on_the_same_rows_post_each_result_exactly_once(databases, fake_slack):
     setup = databases[0]
     client = client_for(fake_slack)
     placed = [_resync_done(setup.uow, setup.sessions, client, f"QSP26112300{n:02d}")
               for n in range(1, 9)]
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def deliverer(database: Database, owner: str) -> None:
-        try:
-            own_client = client_for(fake_slack)
-            start.wait()
-            for _ in range(40):  # each round claims one request, so the two interleave
-                deliver_due(database.uow, own_client, owner, T0, limit=1)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+        own_client = client_for(fake_slack)
+        for _ in range(40):  # each round claims one request, so the two interleave
+            deliver_due(database.uow, own_client, owner, T0, limit=1)
 
-    threads = [threading.Thread(target=deliverer, args=(db, f"bot-{n}"))
-               for n, db in enumerate(databases)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = together(*[functools.partial(deliverer, db, f"bot-{n}")
+                         for n, db in enumerate(databases)])
     rows = outbox_rows(setup.sessions)
-    for database in databases:
-        database.dispose()
 
-    assert errors == []
+    assert failures(results) == []
     assert [len(replies(fake_slack, p)) for p in placed] == [1] * len(placed)
     assert sum(len(_posts_in_thread(fake_slack, p)) for p in placed) == len(placed)
     assert all(r.delivered_at == T0 for r in rows)

@@ -106,7 +106,7 @@ def test_a_modal_submitted_from_another_workspace_requests_nothing(running_app):
 
 
 def test_the_installed_workspace_is_the_one_auth_test_names_and_is_asked_once(running_app):
-    answer = running_app.fake._auth_test({})
+    answer = running_app.fake.api.auth_test({})
     running_app.fake.on("auth.test", lambda params: {**answer, "team_id": "T0MOVED"})
 
     refused = running_app.send.command("help", REQUESTER)  # from T0SMARTSHIP, as always

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 from domain.errors import ActiveRequestExists, SalesSiteUnavailable
 from domain.execution import run_job
 from domain.model import (
-    Action, CancelledBy, Order, OrderState, Origin, Recovery, SalesOrder, SalesOrderStatus, Stage,
+    Action, CancelledBy, Category, Order, OrderState, Origin, Recovery, SalesOrder,
+    SalesOrderStatus, Stage,
 )
 from domain.ports import (
     AuditEvent, ClosingQuery, Counts, Listed, ListQuery, OutboxMessage, Page,
@@ -107,14 +108,14 @@ class FakeOrders(_Repo):
             listed = Listed(o, status_of(o, ctx))
             at: datetime = o.cancelled_at  # type: ignore[assignment]
             if ((query.seller and o.seller_id != query.seller)
-                    or (query.site and o.sales_site != query.site)
+                    or (query.site and o.sales_site != query.site.lower())
                     or (query.date_from and at < query.date_from)
                     or (query.date_to and at >= query.date_to)
                     or (by_category and query.category and o.category is not query.category)
                     or (by_status and query.status and listed.status is not query.status)):
                 continue
             found.append(listed)
-        return sorted(found, key=lambda x: (x.order.cancelled_at, x.order.packing_no), reverse=True)
+        return sorted(found, key=lambda x: (x.order.cancelled_at, x.order.id), reverse=True)
 
     def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
         found = self._matching(query, ctx)
@@ -122,7 +123,7 @@ class FakeOrders(_Repo):
         return Page(found[start:start + query.page_size], len(found), query.page, query.page_size)
 
     def counts(self, query: ListQuery, ctx: StatusContext) -> Counts:
-        by_category: dict = {}
+        by_category: dict = {c: 0 for c in Category}
         for x in self._matching(query, ctx, by_category=False, by_status=False):
             by_category[x.order.category] = by_category.get(x.order.category, 0) + 1
         by_status: dict = {}
@@ -259,15 +260,17 @@ class FakeOutbox(_Repo):
 
 
 class FakePackingNumbers(_Repo):
-    """Like a database sequence: numbers handed out are not given back by a rollback."""
+    """QSP + yymmdd + the day's serial, skipping numbers in use; `allocated` lists every one
+    handed out (a rollback does not take them back)."""
 
     def __init__(self, uow: "FakeUnitOfWork") -> None:
         super().__init__(uow)
         self.allocated: list[str] = []
 
     def allocate(self, now: datetime) -> str:
+        day = f"QSP{now:%y%m%d}"
         while True:
-            number = f"RSY{now:%y%m%d}{len(self.allocated) + 1:04d}"
+            number = f"{day}{sum(n.startswith(day) for n in self.allocated) + 1:04d}"
             self.allocated.append(number)
             if self._uow.orders.get(number) is None:
                 return number

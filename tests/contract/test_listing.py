@@ -1,4 +1,4 @@
-"""The list page and its counts on a real database; the SQL status equals the domain's."""
+"""The list page and its counts; the status listed (in SQL, on a database) is the domain's."""
 from __future__ import annotations
 
 import itertools
@@ -114,6 +114,13 @@ def test_orders_cancelled_at_the_same_moment_keep_a_stable_order(uow):
     same = NOW - 2 * DAY
     first, second = add_orders(uow, cancelled("QSP2611240011", cancelled_at=same),
                                cancelled("QSP2611240012", cancelled_at=same))
+    assert _listed(uow) == [second.packing_no, first.packing_no]
+
+
+def test_orders_cancelled_at_the_same_moment_list_the_one_stored_last_first(uow):
+    same = NOW - 2 * DAY
+    first, second = add_orders(uow, cancelled("QSP2611240019", cancelled_at=same),
+                               cancelled("QSP2611240013", cancelled_at=same))
     assert _listed(uow) == [second.packing_no, first.packing_no]
 
 

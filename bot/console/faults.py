@@ -1,18 +1,22 @@
-"""The fault scripting of tests/fakeslack.py: how the next calls of a method fail.
+"""How the stand-in for Slack fails the next calls of a method, when told to.
 
 Slack fails in ways a bot must survive without losing or doubling a message: it refuses
 (HTTP 429 with Retry-After, 5xx, ok=false), or it acts and the answer is lost (a 500 after
-the post was stored, an answer after the client gave up, a connection closed without an
-answer). `apply=True` performs the call before failing, for the second kind.
+the post was stored, an answer that comes after the client gave up, a connection closed
+without an answer). `apply=True` performs the call before failing, for the second kind.
+A hang lasts until the event it was given is set, or until the stand-in stops: never a
+number of seconds.
 """
 from __future__ import annotations
 
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
-Answer = tuple[int, dict[str, str], "dict[str, Any] | None"]  # None: drop the connection
+Params = dict[str, Any]
+Answer = tuple[int, dict[str, str], "Params | None"]  # status, headers, body (None: drop)
+HANG_POLL_SECONDS = 0.05  # how often a hang looks whether the stand-in stopped
 
 
 @dataclass(frozen=True)
@@ -23,9 +27,8 @@ class Script:
     status: int = 200
     retry_after: int | None = None
     error: str = ""
-    seconds: float = 0.0
     apply: bool = False  # perform the call before answering with the failure
-    until: threading.Event | None = None  # a hang ends when this is set (instead of seconds)
+    until: threading.Event | None = None  # a hang ends when this is set (or at stop)
 
 
 @dataclass
@@ -37,18 +40,14 @@ class _Every:
     seen: int = 0
 
 
-class FaultScripting:
-    """Mixed into FakeSlack, which provides _lock, _unhang (set when it stops) and _answer."""
+class Faults:
+    """The failures scripted per method, taken by the calls in the order they arrive."""
 
-    _lock: threading.RLock
-    _unhang: threading.Event
-
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _init_faults(self) -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._scripts: dict[str, deque[Script]] = {}
         self._every: dict[str, _Every] = {}
+        self.stopped = threading.Event()  # set when the stand-in stops: every hang ends
 
     def fail_next(self, method: str, times: int = 1, status: int = 500,
                   retry_after: int | None = None, apply: bool = False) -> None:
@@ -72,11 +71,11 @@ class FaultScripting:
         """Answer the next calls of method with HTTP 200 and {"ok": false, "error": error}."""
         self._script(method, times, Script("error", error=error))
 
-    def hang_next(self, method: str, seconds: float = 5.0, apply: bool = True,
-                  times: int = 1, until: threading.Event | None = None) -> None:
-        """Answer the next calls only after seconds (past the client timeout), or only once
-        `until` is set when it is given; apply them first."""
-        self._script(method, times, Script("hang", seconds=seconds, apply=apply, until=until))
+    def hang_next(self, method: str, apply: bool = True, times: int = 1,
+                  until: threading.Event | None = None) -> None:
+        """Answer the next calls only once `until` is set (when given) or the stand-in stops,
+        long after the client gave up; apply them first."""
+        self._script(method, times, Script("hang", apply=apply, until=until))
 
     def drop_next(self, method: str, apply: bool = True, times: int = 1) -> None:
         """Close the connection without an answer on the next calls; apply them first."""
@@ -86,33 +85,34 @@ class FaultScripting:
         with self._lock:
             self._scripts.setdefault(method, deque()).extend([script] * times)
 
-    def _next_script(self, method: str) -> Script | None:
-        """The failure of this call of method, if one is scripted (call with _lock held)."""
-        queue = self._scripts.get(method)
-        if queue:
-            return queue.popleft()
-        every = self._every.get(method)
-        if every is None:
-            return None
-        every.seen += 1
-        return every.script if every.seen % every.every == 0 else None
+    def take(self, method: str) -> Script | None:
+        """The failure of this call of method, if one is scripted."""
+        with self._lock:
+            queue = self._scripts.get(method)
+            if queue:
+                return queue.popleft()
+            every = self._every.get(method)
+            if every is None:
+                return None
+            every.seen += 1
+            return every.script if every.seen % every.every == 0 else None
 
-    def _scripted(self, script: Script, method: str, params: dict[str, Any]) -> Answer:
-        """(status, headers, body) of a call that fails as scripted."""
+    def play(self, script: Script, answer: Callable[[], Params]) -> Answer:
+        """(status, headers, body) of a call that fails as scripted; answer() performs it."""
         if script.kind == "status":
             if script.apply:
-                self._answer(method, params)
-            retry = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
+                answer()
+            retry = {} if script.retry_after is None else {"Retry-After": str(script.retry_after)}
             error = "ratelimited" if script.status == 429 else "fatal_error"
             return script.status, retry, {"ok": False, "error": error}
         if script.kind == "error":
             return 200, {}, {"ok": False, "error": script.error}
-        answer = self._answer(method, params) if script.apply else {"ok": True}
+        body = answer() if script.apply else {"ok": True}
         if script.kind == "drop":
             return 200, {}, None
         if script.until is None:
-            self._unhang.wait(script.seconds)
-        else:  # until the test sets its event, or the fake stops
-            while not (script.until.wait(0.05) or self._unhang.is_set()):
+            self.stopped.wait()
+        else:  # until the caller sets its event, or the stand-in stops
+            while not (script.until.wait(HANG_POLL_SECONDS) or self.stopped.is_set()):
                 pass
-        return 200, {}, answer
+        return 200, {}, body
