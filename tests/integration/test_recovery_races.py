@@ -57,7 +57,6 @@ def test_two_workers_racing_over_many_jobs_post_each_once_and_write_each_result_
     assert len(created_orders(db.sessions)) == 30
     assert count(db.sessions, AuditRow, AuditRow.kind == "succeeded") == len(jobs)
     assert count(db.sessions, AuditRow, AuditRow.kind == "sent") == len(jobs)
-    assert {r.lease_owner for r in job_rows(db.sessions)} == {"w0", "w1"}  # both took part
 
 
 def test_two_workers_polling_one_waiting_job_at_once_ask_once_and_settle_once(
