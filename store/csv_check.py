@@ -3,15 +3,15 @@ objects, with every problem named by line and column; nothing here writes."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from sqlalchemy import Table
 
 from domain.errors import shown
-from domain.model import (CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus,
-                          Stage)
+from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage
 from store.csv_fields import Fields, Problem
 from store.csv_records import Record, Records, UnreadableFile
 from store.mapping import order_values, sales_order_values
@@ -20,10 +20,11 @@ from store.models import OrderRow, SalesOrderRow
 __all__ = ["ORDER_COLUMNS", "ORDERS", "SALES_ORDER_COLUMNS", "SALES_ORDERS", "Checked",
            "ImportRejected", "Kind", "Problem", "Progress", "UnreadableFile", "check_file"]
 
-ORDER_COLUMNS = tuple("packing_no seller_id sales_site sales_order_no origin state stage "
-                      "cancelled_at cancelled_by payment_at recipient items".split())
-SALES_ORDER_COLUMNS = tuple(
-    "sales_site sales_order_no status payment_at recipient items updated_at".split())
+ORDER_COLUMNS = (
+    "packing_no", "seller_id", "sales_site", "sales_order_no", "origin", "state", "stage",
+    "cancelled_at", "cancelled_by", "payment_at", "recipient", "items")
+SALES_ORDER_COLUMNS = (
+    "sales_site", "sales_order_no", "status", "payment_at", "recipient", "items", "updated_at")
 PROGRESS_EVERY = 10_000
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes while reading, rows while writing
@@ -185,7 +186,8 @@ def _keep(checked: Checked, kind: Kind, line: int, key: Any, item: Any) -> None:
     first = line if key is None else checked.lines.setdefault(key, line)
     if first != line:
         checked.problems.append(Problem(
-            line, kind.key_columns[-1], f"{kind.show_key(key)} appears again (first on line {first})"
+            line, kind.key_columns[-1],
+            f"{kind.show_key(key)} appears again (first on line {first})"
         ))
     elif item is not None:
         checked.rows.append(item)

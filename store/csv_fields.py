@@ -6,12 +6,18 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.errors import CONTROL_CHARS, InvalidPackingNumber, shown
-from domain.model import (CancelledBy, OrderState, Origin, SalesOrderStatus, Stage,
-                          normalize_packing_no)
+from domain.model import (
+    CancelledBy,
+    OrderState,
+    Origin,
+    SalesOrderStatus,
+    Stage,
+    normalize_packing_no,
+)
 
 # the widths of the database columns, checked here so PostgreSQL never refuses a row mid-insert
 MAX_LENGTH = {"seller_id": 64, "sales_site": 32, "sales_order_no": 64}
@@ -38,8 +44,9 @@ class Problem:
 
 
 # enum members by value, looked up by dict: Enum(value) is several times slower per row
-_MEMBERS = {kind: {m.value: m for m in kind}
-            for kind in (Origin, OrderState, Stage, CancelledBy, SalesOrderStatus)}
+_MEMBERS: dict[type[enum.Enum], dict[str, enum.Enum]] = {
+    kind: {m.value: m for m in kind}
+    for kind in (Origin, OrderState, Stage, CancelledBy, SalesOrderStatus)}
 
 
 class Fields:
@@ -49,7 +56,7 @@ class Fields:
 
     def __init__(self, problems: list[Problem], now: datetime) -> None:
         self.problems, self.line = problems, 0
-        self.latest = now.astimezone(timezone.utc) + FUTURE_ALLOWED
+        self.latest = now.astimezone(UTC) + FUTURE_ALLOWED
 
     def fail(self, column: str, problem: str) -> None:
         self.problems.append(Problem(self.line, column, problem))
@@ -89,9 +96,11 @@ class Fields:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            return self._bad_date(column, value, "is not an ISO 8601 date-time")
+            self._bad_date(column, value, "is not an ISO 8601 date-time")
+            return None
         if parsed.tzinfo is None:
-            return self._bad_date(column, value, "has no UTC offset")
+            self._bad_date(column, value, "has no UTC offset")
+            return None
         if parsed.year < EARLIEST_YEAR:
             self.fail(column, f'"{shown(value)}" is before {EARLIEST_YEAR}')
             return None

@@ -10,8 +10,9 @@ a row of the file. Lines end with LF or CRLF; a carriage return alone is not a l
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 QUOTE = '"'
 # a quoted field longer than this that runs over several lines is a quote left open, not text

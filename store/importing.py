@@ -2,9 +2,10 @@
 only a file without one bad row is written, in one transaction."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +47,8 @@ def _already_stored(conn: Connection, kind: Kind, checked: Checked) -> list[Prob
     target = columns[0] if single else tuple_(*columns)
     keys, problems = list(checked.lines), []
     for start in range(0, len(keys), LOOKUP_CHUNK):
-        for row in conn.execute(select(*columns).where(target.in_(keys[start:start + LOOKUP_CHUNK]))):
+        chunk = keys[start:start + LOOKUP_CHUNK]
+        for row in conn.execute(select(*columns).where(target.in_(chunk))):
             key = row[0] if single else tuple(row)
             problems.append(Problem(checked.lines[key], kind.key_columns[-1],
                                     f"{kind.show_key(key)} is already in the database"))

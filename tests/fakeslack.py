@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from bot.console.standin import StandIn
 from bot.console.webapi import MESSAGE_METHODS, Params
@@ -56,7 +57,7 @@ class FakeSlack(StandIn):
         self.calls: list[Call] = []
         self._recording = threading.Lock()
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         self.start()
         return self
 

@@ -3,8 +3,9 @@ people clicking at once or two worker processes would do them."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tests.integration.builders import Database
 

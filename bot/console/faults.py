@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Params = dict[str, Any]
 Answer = tuple[int, dict[str, str], "Params | None"]  # status, headers, body (None: drop)

@@ -7,6 +7,7 @@ a Workspace (bot/console/webapi.py), or fail as scripted in `faults` (bot/consol
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +34,7 @@ class StandIn:
         self.scopes: set[str] | None = None  # sent as X-OAuth-Scopes on every answer when set
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._server.daemon_threads = True
-        self._server.block_on_close = False  # type: ignore[attr-defined]
+        self._server.block_on_close = False
         host, port = self._server.server_address[:2]
         self.root = f"http://{host!s}:{port}/"
         workspace.base_url = self.root
@@ -45,7 +46,7 @@ class StandIn:
         """What SLACK_API_URL would say: the base URL of the Web API methods."""
         return self.root + "api/"
 
-    def start(self) -> "StandIn":
+    def start(self) -> StandIn:
         self._thread.start()
         return self
 
@@ -86,7 +87,8 @@ def parse_body(content_type: str, raw: bytes) -> Params:
     if not raw:
         return {}
     if content_type.startswith("application/json"):
-        return json.loads(raw.decode("utf-8"))
+        decoded: Params = json.loads(raw.decode("utf-8"))
+        return decoded
     params: Params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
     for key in JSON_FIELDS:
         if isinstance(params.get(key), str) and params[key][:1] in "[{":
@@ -126,10 +128,9 @@ def _handler_class(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
+            # the client may have given up waiting (a scripted hang)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a scripted hang)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the calls are not news: what they did is

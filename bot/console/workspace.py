@@ -1,7 +1,8 @@
 """What the stand-in for Slack keeps: channels, threads, ephemeral messages, response URLs and
 what was posted to them, modals, user groups and the channels the bot is in.
 
-The console shows it; the tests' fake Slack (tests/fakeslack.py) reads it. Every change (a message posted, a thread reply, an edit, a removal) is handed to `on_change`
+The console shows it; the tests' fake Slack (tests/fakeslack.py) reads it. Every change (a
+message posted, a thread reply, an edit, a removal) is handed to `on_change`
 at once, on the thread that made it, so the console shows it before the app's call returns.
 Response URLs behave as Slack's do: the first answer to a command is a new ephemeral message,
 later ones replace it unless they say replace_original false; a click's response URL edits
@@ -12,8 +13,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from domain.model import Category, CancelledBy, Order, OrderState, Origin, Recovery, Stage
+from domain.model import CancelledBy, Category, Order, OrderState, Origin, Recovery, Stage
 from tests.cli.conftest import ORDERS_HEADER
 
 KST = timezone(timedelta(hours=9))

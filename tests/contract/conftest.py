@@ -7,7 +7,7 @@ from the store it stands in for.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.orm import Session
@@ -32,4 +32,4 @@ def uow(backend: str, request: pytest.FixtureRequest) -> Callable[[], UnitOfWork
         fake = FakeUnitOfWork()
         return lambda: fake  # type: ignore[return-value]
     sessions: Callable[[], Session] = request.getfixturevalue("sessions")
-    return uow_factory(sessions)  # type: ignore[return-value]
+    return uow_factory(sessions)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from domain.model import CancelledBy, OrderState, Origin, Recovery, Stage
 from tests.integration.builders import SEOUL, active, add_orders, cancelled
@@ -93,7 +94,8 @@ def test_an_update_changes_only_the_order_it_names(uow):
 
 
 def test_live_duplicates_are_the_other_active_orders_of_the_same_sales_order(uow):
-    same = dict(seller_id="seller-7", sales_site="interpark", sales_order_no="IP-555")
+    same: dict[str, Any] = dict(seller_id="seller-7", sales_site="interpark",
+                                sales_order_no="IP-555")
     target, *_ = add_orders(
         uow,
         cancelled("QSP2611200010", origin=Origin.EXCEL, **same),

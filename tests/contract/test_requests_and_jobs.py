@@ -26,7 +26,7 @@ def requested(uow, count: int, approved: bool = True) -> list[Job]:
                                        ctx())
         if approved:
             with uow() as u:
-                approve(u, submitted.request.id, "UAPPROVER", NOW, POLICY)
+                approve(u, submitted.request.stored_id, "UAPPROVER", NOW, POLICY)
         with uow() as u:
             jobs.append(u.jobs.get(submitted.jobs[0].id))
     return jobs
@@ -136,7 +136,7 @@ def test_a_claim_leases_the_oldest_queued_jobs_and_counts_an_attempt(uow):
 
     assert [(j.id, j.state, j.attempts) for j in claimed] == [
         (first.id, JobState.RUNNING, 1), (second.id, JobState.RUNNING, 1)]
-    assert job(uow, third.id).state is JobState.QUEUED
+    assert job(uow, third.stored_id).state is JobState.QUEUED
     assert [j.id for j in claim(uow, "w2")] == [third.id]
     assert claim(uow, "w3") == []
 
@@ -153,7 +153,7 @@ def test_only_the_worker_holding_a_lease_renews_it(uow):
     with uow() as u:
         assert u.jobs.renew(leased.id, "w2", UNTIL + LEASE) is False
         assert u.jobs.renew(leased.id, "w1", UNTIL + LEASE) is True
-        u.jobs.update(job(uow, leased.id).succeed("QSP2611260001", NOW))
+        u.jobs.update(job(uow, leased.stored_id).succeed("QSP2611260001", NOW))
         u.commit()
 
     with uow() as u:  # a finished job has no lease left to renew
@@ -169,7 +169,7 @@ def test_a_released_job_is_queued_again_without_the_attempt_and_can_be_claimed(u
         assert u.jobs.release(leased.id, "w1") is True
         u.commit()
 
-    assert (job(uow, leased.id).state, job(uow, leased.id).attempts) == (JobState.QUEUED, 0)
+    assert (job(uow, leased.stored_id).state, job(uow, leased.stored_id).attempts) == (JobState.QUEUED, 0)
     with uow() as u:
         assert u.jobs.release(leased.id, "w1") is False  # not held any more
     assert [j.id for j in claim(uow, "w2")] == [leased.id]
@@ -186,7 +186,7 @@ def test_only_jobs_whose_lease_ran_out_are_queued_again(uow):
         u.commit()
 
     assert [(j.id, j.state, j.attempts) for j in reclaimed] == [(early.id, JobState.QUEUED, 1)]
-    assert job(uow, late.id).state is JobState.RUNNING
+    assert job(uow, late.stored_id).state is JobState.RUNNING
     with uow() as u:
         assert u.jobs.renew(late.id, "w2", UNTIL + LEASE) is True
         assert u.jobs.renew(early.id, "w1", UNTIL + LEASE) is False

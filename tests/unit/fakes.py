@@ -11,11 +11,25 @@ from datetime import datetime, timedelta, timezone
 from domain.errors import ActiveRequestExists, SalesSiteUnavailable
 from domain.execution import run_job
 from domain.model import (
-    Action, CancelledBy, Category, Order, OrderState, Origin, Recovery, SalesOrder,
-    SalesOrderStatus, Stage,
+    Action,
+    CancelledBy,
+    Category,
+    Order,
+    OrderState,
+    Origin,
+    Recovery,
+    SalesOrder,
+    SalesOrderStatus,
+    Stage,
 )
 from domain.ports import (
-    AuditEvent, ClosingQuery, Counts, Listed, ListQuery, OutboxMessage, Page,
+    AuditEvent,
+    ClosingQuery,
+    Counts,
+    Listed,
+    ListQuery,
+    OutboxMessage,
+    Page,
 )
 from domain.requests import Decision, Job, JobState, Request
 from domain.status import StatusContext, status_of
@@ -53,7 +67,7 @@ class _State:
     next_id: int = 1
     leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # job id: owner, until
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(dict(self.orders), dict(self.requests), dict(self.jobs),
                       list(self.audit), list(self.outbox), self.next_id, dict(self.leases))
 
@@ -63,7 +77,7 @@ class _State:
 
 
 class _Repo:
-    def __init__(self, uow: "FakeUnitOfWork") -> None:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
     @property
@@ -198,7 +212,7 @@ class FakeJobs(_Repo):
     def update(self, job: Job) -> None:
         if job.id not in self._s.jobs:
             raise KeyError(job.id)
-        self._s.jobs[job.id] = job  # type: ignore[index]
+        self._s.jobs[job.id] = job
 
     def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
         if lease_until <= now:
@@ -263,7 +277,7 @@ class FakePackingNumbers(_Repo):
     """QSP + yymmdd + the day's serial, skipping numbers in use; `allocated` lists every one
     handed out (a rollback does not take them back)."""
 
-    def __init__(self, uow: "FakeUnitOfWork") -> None:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
         super().__init__(uow)
         self.allocated: list[str] = []
 
@@ -292,7 +306,7 @@ class FakeUnitOfWork:
         self.commit()
         self.commits = 0
 
-    def __enter__(self) -> "FakeUnitOfWork":
+    def __enter__(self) -> FakeUnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -374,5 +388,5 @@ def run(uow, job_id: int, sales_site: FakeSalesSite, at=T_RUN):
 
 def approved_job(uow, packing_no: str = API_NO, action=Action.RESYNC) -> int:
     submitted = submit(uow, packing_no, action)
-    approve_as(uow, submitted.request.id)
+    approve_as(uow, submitted.request.stored_id)
     return submitted.jobs[0].id  # type: ignore[return-value]
