@@ -19,19 +19,14 @@ from domain.errors import InvalidPackingNumber, RecoveryServiceUnavailable, show
 from domain.failures import Failure, FailureCode
 from domain.model import normalize_packing_no
 from domain.ports import RecoveryAsk, RemoteRecovery, RemoteState
+from store.http_answers import UnusableAnswer, read_body
 
 USER_AGENT = "cancelbot"
-MAX_BODY_BYTES = 1 << 20  # a recovery is a few hundred bytes; more is not an answer
-CHUNK_BYTES = 64 * 1024
 MAX_ID_CHARS = 128  # the jobs.recovery_id column
 MAX_DETAIL_CHARS = 500  # shown in the thread with the reason
 STARTED = (200, 201, 202)  # POST: a new recovery, or the one the key already names
 PROBE_ID = "cancelbot-doctor-probe"
 NAME = "the order service"
-
-
-class UnusableAnswer(ValueError):
-    """A 2xx whose body cannot be read as a recovery."""
 
 
 class HttpRecoveryService:
@@ -88,7 +83,7 @@ class HttpRecoveryService:
         deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, self._read(response, deadline)
+                return response.status, read_body(response, deadline, TimeoutError())
         except urllib.error.HTTPError as exc:
             exc.close()
             return exc.code, b""
@@ -98,19 +93,6 @@ class HttpRecoveryService:
             raise self._unreachable(exc.reason) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise self._unreachable(exc) from exc
-
-    def _read(self, response: http.client.HTTPResponse, deadline: float) -> bytes:
-        """The body, read in chunks so that an answer sent slowly still meets the timeout."""
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := response.read1(CHUNK_BYTES):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise UnusableAnswer(f"the answer is larger than {MAX_BODY_BYTES} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError()
-        return b"".join(chunks)
 
     def _unreachable(self, reason: object) -> RecoveryServiceUnavailable:
         if isinstance(reason, TimeoutError):

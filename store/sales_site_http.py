@@ -18,15 +18,10 @@ from typing import Any
 
 from domain.errors import SalesSiteUnavailable
 from domain.model import SalesOrder, SalesOrderStatus
+from store.http_answers import UnusableAnswer, read_body
 
 USER_AGENT = "cancelbot"
-MAX_BODY_BYTES = 1 << 20  # a sales order is a few hundred bytes; more is not an answer
-CHUNK_BYTES = 64 * 1024
 STATUS_VALUES = ", ".join(s.value for s in SalesOrderStatus)
-
-
-class UnusableAnswer(ValueError):
-    """A 200 whose body cannot be read as a sales order."""
 
 
 class HttpSalesSite:
@@ -74,7 +69,7 @@ class HttpSalesSite:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 if response.status != 200:
                     raise _refusal(site, response.status)
-                return _read_body(response, deadline, self._timed_out(site))
+                return read_body(response, deadline, self._timed_out(site))
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 404:
@@ -105,22 +100,6 @@ def _refusal(site: str, code: int) -> SalesSiteUnavailable:
             "check SALES_SITE_API_URL and its access"
         )
     return SalesSiteUnavailable(f"{site} sales site answered {code}")
-
-
-def _read_body(
-    response: http.client.HTTPResponse, deadline: float, timed_out: SalesSiteUnavailable
-) -> bytes:
-    """The body, read in chunks so that a server sending it slowly still meets the timeout."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := response.read1(CHUNK_BYTES):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise UnusableAnswer(f"the answer is larger than {MAX_BODY_BYTES} bytes")
-        if time.monotonic() > deadline:
-            raise timed_out
-    return b"".join(chunks)
 
 
 def parse_sales_order(sales_site: str, sales_order_no: str, body: bytes) -> SalesOrder:

@@ -1,0 +1,29 @@
+"""What the HTTP adapters (sales site, order service) share: reading an answer's body within a
+deadline and a size limit, and the error for an answer that cannot be used."""
+from __future__ import annotations
+
+import http.client
+import time
+
+MAX_BODY_BYTES = 1 << 20  # the answers are a few hundred bytes; more is not an answer
+CHUNK_BYTES = 64 * 1024
+
+
+class UnusableAnswer(ValueError):
+    """A successful status whose body cannot be read as what the contract promises."""
+
+
+def read_body(response: http.client.HTTPResponse, deadline: float,
+              timed_out: Exception) -> bytes:
+    """The body, read in chunks so that a server sending it slowly still meets the deadline;
+    raises timed_out past the deadline and UnusableAnswer past MAX_BODY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(CHUNK_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise UnusableAnswer(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise timed_out
+    return b"".join(chunks)
