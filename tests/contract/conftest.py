@@ -30,6 +30,6 @@ def uow(backend: str, request: pytest.FixtureRequest) -> Callable[[], UnitOfWork
     """Units of work on the backend: the fake's one store, or a rolled-back SQL transaction."""
     if backend == MEMORY:
         fake = FakeUnitOfWork()
-        return lambda: fake  # type: ignore[return-value]
+        return lambda: fake
     sessions: Callable[[], Session] = request.getfixturevalue("sessions")
     return uow_factory(sessions)

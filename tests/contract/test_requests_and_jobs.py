@@ -169,7 +169,8 @@ def test_a_released_job_is_queued_again_without_the_attempt_and_can_be_claimed(u
         assert u.jobs.release(leased.id, "w1") is True
         u.commit()
 
-    assert (job(uow, leased.stored_id).state, job(uow, leased.stored_id).attempts) == (JobState.QUEUED, 0)
+    back = job(uow, leased.stored_id)
+    assert (back.state, back.attempts) == (JobState.QUEUED, 0)
     with uow() as u:
         assert u.jobs.release(leased.id, "w1") is False  # not held any more
     assert [j.id for j in claim(uow, "w2")] == [leased.id]

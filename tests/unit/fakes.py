@@ -5,10 +5,10 @@ to the last committed state, as a database transaction would.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from domain.errors import ActiveRequestExists, SalesSiteUnavailable
+from domain.errors import SalesSiteUnavailable
 from domain.execution import run_job
 from domain.model import (
     Action,
@@ -28,14 +28,16 @@ from domain.ports import (
     Counts,
     Listed,
     ListQuery,
-    OutboxMessage,
     Page,
 )
-from domain.requests import Decision, Job, JobState, Request
+from domain.requests import Decision, Request
 from domain.status import StatusContext, status_of
 from domain.window import business_tz
 from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
 from tests.orders import active_order, cancelled_order
+from tests.unit.fake_jobs import FakeJobs
+from tests.unit.fake_queues import FakeDigests, FakeOutbox
+from tests.unit.fake_state import FakeRepo, FakeState
 
 SEOUL = business_tz("Asia/Seoul")
 KST = timezone(timedelta(hours=9))
@@ -57,35 +59,7 @@ def active(packing_no: str, stage: Stage = Stage.WAYBILL, **changes: object) -> 
     return active_order(packing_no, stage, **changes)
 
 
-@dataclass
-class _State:
-    orders: dict[int, Order] = field(default_factory=dict)
-    requests: dict[int, Request] = field(default_factory=dict)
-    jobs: dict[int, Job] = field(default_factory=dict)
-    audit: list[AuditEvent] = field(default_factory=list)
-    outbox: list[OutboxMessage] = field(default_factory=list)
-    next_id: int = 1
-    leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # job id: owner, until
-
-    def copy(self) -> _State:
-        return _State(dict(self.orders), dict(self.requests), dict(self.jobs),
-                      list(self.audit), list(self.outbox), self.next_id, dict(self.leases))
-
-    def new_id(self) -> int:
-        self.next_id += 1
-        return self.next_id - 1
-
-
-class _Repo:
-    def __init__(self, uow: FakeUnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _s(self) -> _State:
-        return self._uow.state
-
-
-class FakeOrders(_Repo):
+class FakeOrders(FakeRepo):
     def get(self, packing_no: str) -> Order | None:
         return next((o for o in self._s.orders.values() if o.packing_no == packing_no), None)
 
@@ -155,7 +129,7 @@ class FakeOrders(_Repo):
         return Page(found[:query.limit], len(found), 0, query.limit)
 
 
-class FakeRequests(_Repo):
+class FakeRequests(FakeRepo):
     def add(self, request: Request) -> Request:
         stored = replace(request, id=self._s.new_id())
         self._s.requests[stored.id] = stored  # type: ignore[index]
@@ -188,77 +162,7 @@ class FakeRequests(_Repo):
         return found[:limit]
 
 
-class FakeJobs(_Repo):
-    def add(self, job: Job) -> Job:
-        for other in self.for_order(job.order_id):
-            if other.state.active:  # the partial unique index of the real store
-                raise ActiveRequestExists(job.packing_no, other.request_id)
-        stored = replace(job, id=self._s.new_id())
-        self._s.jobs[stored.id] = stored  # type: ignore[index]
-        return stored
-
-    def get(self, job_id: int) -> Job | None:
-        return self._s.jobs.get(job_id)
-
-    def for_request(self, request_id: int) -> list[Job]:
-        return [j for j in self._s.jobs.values() if j.request_id == request_id]
-
-    def for_order(self, order_id: int) -> list[Job]:
-        return [j for j in self._s.jobs.values() if j.order_id == order_id]
-
-    def in_states(self, states: tuple[JobState, ...], limit: int = 100) -> list[Job]:
-        return [j for j in self._s.jobs.values() if j.state in states][:limit]
-
-    def update(self, job: Job) -> None:
-        if job.id not in self._s.jobs:
-            raise KeyError(job.id)
-        self._s.jobs[job.id] = job
-
-    def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
-        if lease_until <= now:
-            raise ValueError("a lease must end after the claim")
-        claimed = []
-        for job in self.in_states((JobState.QUEUED,), limit):
-            running = job.moved(JobState.RUNNING, attempts=job.attempts + 1)
-            self.update(running)
-            self._s.leases[job.id] = (owner, lease_until)  # type: ignore[index]
-            claimed.append(running)
-        return claimed
-
-    def _holds(self, job_id: int, owner: str | None) -> Job | None:
-        job = self.get(job_id)
-        if job is None or job.state is not JobState.RUNNING:
-            return None
-        held_by = self._s.leases.get(job_id, (None, None))[0]
-        return job if owner is None or held_by == owner else None
-
-    def renew(self, job_id: int, owner: str, lease_until: datetime) -> bool:
-        if self._holds(job_id, owner) is None:
-            return False
-        self._s.leases[job_id] = (owner, lease_until)
-        return True
-
-    def release(self, job_id: int, owner: str) -> bool:
-        job = self._holds(job_id, owner)
-        if job is None:
-            return False
-        self.update(job.moved(JobState.QUEUED, attempts=job.attempts - 1))
-        del self._s.leases[job_id]
-        return True
-
-    def reclaim_expired(self, now: datetime) -> list[Job]:
-        expired = [i for i, (_, until) in self._s.leases.items()
-                   if until <= now and self._holds(i, None)]
-        for job_id in expired:
-            self.update(self._s.jobs[job_id].moved(JobState.QUEUED))
-            del self._s.leases[job_id]
-        return [self._s.jobs[i] for i in sorted(expired)]
-
-    def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
-        return self._holds(job_id, owner)
-
-
-class FakeAudit(_Repo):
+class FakeAudit(FakeRepo):
     def record(self, event: AuditEvent) -> None:
         self._s.audit.append(event)
 
@@ -266,19 +170,13 @@ class FakeAudit(_Repo):
         return [e for e in self._s.audit if e.packing_no in packing_nos]
 
 
-class FakeOutbox(_Repo):
-    def add(self, message: OutboxMessage) -> OutboxMessage:
-        stored = replace(message, id=self._s.new_id())
-        self._s.outbox.append(stored)
-        return stored
-
-
-class FakePackingNumbers(_Repo):
+class FakePackingNumbers(FakeRepo):
     """QSP + yymmdd + the day's serial, skipping numbers in use; `allocated` lists every one
     handed out (a rollback does not take them back)."""
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         super().__init__(uow)
+        self._orders = uow.orders
         self.allocated: list[str] = []
 
     def allocate(self, now: datetime) -> str:
@@ -286,20 +184,21 @@ class FakePackingNumbers(_Repo):
         while True:
             number = f"{day}{sum(n.startswith(day) for n in self.allocated) + 1:04d}"
             self.allocated.append(number)
-            if self._uow.orders.get(number) is None:
+            if self._orders.get(number) is None:
                 return number
 
 
 class FakeUnitOfWork:
     def __init__(self, *orders: Order) -> None:
-        self.state = _State()
-        self._committed = _State()
+        self.state = FakeState()
+        self._committed = FakeState()
         self.commits = 0
         self.orders = FakeOrders(self)
         self.requests = FakeRequests(self)
         self.jobs = FakeJobs(self)
         self.audit = FakeAudit(self)
         self.outbox = FakeOutbox(self)
+        self.digests = FakeDigests(self)
         self.packing_numbers = FakePackingNumbers(self)
         for order in orders:
             self.orders.add(order)
@@ -320,7 +219,7 @@ class FakeUnitOfWork:
         self.state = self._committed.copy()
 
     @property
-    def committed(self) -> _State:
+    def committed(self) -> FakeState:
         return self._committed
 
 
