@@ -86,9 +86,17 @@ def sales_site_for(settings: Settings, sessions: Callable[[], Session]) -> Sales
 def recovery_service_for(settings: Settings) -> RecoveryService | None:
     """Smartship's order service if CANCELBOT_RECOVERY_API_URL is set; None for the embedded
     adapter, cancelbot's own book (domain/execution.py)."""
+    return http_recovery_service(settings)
+
+
+def http_recovery_service(settings: Settings, timeout: float | None = None
+                          ) -> HttpRecoveryService | None:
+    """The order service's HTTP adapter (None when CANCELBOT_RECOVERY_API_URL is not set);
+    `doctor` asks it with a shorter timeout than the jobs' default."""
     if not settings.recovery_api_url:
         return None
-    return HttpRecoveryService(settings.recovery_api_url, settings.recovery_api_token)
+    extra = {} if timeout is None else {"timeout": timeout}
+    return HttpRecoveryService(settings.recovery_api_url, settings.recovery_api_token, **extra)
 
 
 # -- Slack: the client, the listeners' dependencies and the app -------------------------------

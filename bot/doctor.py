@@ -12,14 +12,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.commands.problems import database_unusable, never_connected, reason, unreachable_fix
-from bot.composition import Store
+from bot.composition import Store, http_recovery_service
 from bot.config import Settings
 from domain.errors import RecoveryServiceUnavailable, SalesSiteUnavailable
 from handlers.approvers import is_group_id
 from handlers.slack_client import call_failure, header
 from store.migrate import current_revision, head_revision
 from store.models import JobRow, SalesOrderRow
-from store.recovery_service_http import HttpRecoveryService
+
+PROBE_TIMEOUT = 5.0  # seconds doctor waits for a service it checks
 
 SCOPES_FIX = ("add the missing scopes under OAuth & Permissions (manifest.yml lists them), "
               "then reinstall the app to the workspace and use the new bot token")
@@ -182,7 +183,8 @@ def check_recovery_service(settings: Settings, engine: Engine) -> list[Finding]:
     """Who carries recoveries out: the order service answers (with the token), or cancelbot's
     own book; and no job waits on a service nobody asks any more."""
     url = settings.recovery_api_url
-    if not url:
+    service = http_recovery_service(settings, timeout=PROBE_TIMEOUT)
+    if service is None:
         found = [ok("recovery service", "cancelbot's own book (CANCELBOT_RECOVERY_API_URL is "
                     "not set)")]
         if settings.recovery_api_token:
@@ -191,7 +193,7 @@ def check_recovery_service(settings: Settings, engine: Engine) -> list[Finding]:
                               "set CANCELBOT_RECOVERY_API_URL to use Smartship's order service"))
     else:
         try:
-            HttpRecoveryService(url, settings.recovery_api_token, timeout=5.0).probe()
+            service.probe()
             found = [ok("recovery service", f"{url} answers")]
         except RecoveryServiceUnavailable as exc:
             found = [fail("recovery service", f"{url}: {exc}",
