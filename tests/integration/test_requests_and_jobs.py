@@ -15,6 +15,7 @@ from domain.errors import (
 )
 from domain.execution import run_job
 from domain.failures import FailureCode
+from domain.job_result import JOB_RESULT, JobResult
 from domain.lookup import look_up
 from domain.model import (
     Action,
@@ -64,6 +65,13 @@ def _outbox(sessions) -> list[OutboxRow]:
         return list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
 
 
+def _results(sessions) -> list[JobResult]:
+    """The job results in the outbox, read through the one decoder the thread notifier uses."""
+    rows = _outbox(sessions)
+    assert all(row.kind == JOB_RESULT for row in rows)
+    return [JobResult.from_payload(row.payload) for row in rows]
+
+
 def _approved_job(uow, packing_no: str, action: Action) -> Job:
     with uow() as u:
         submitted = submit_request(u, [packing_no], action, "UREQUESTER", "", ctx())
@@ -107,8 +115,8 @@ def test_an_approved_resync_makes_a_new_packing_number_and_reports_it(uow, sessi
     assert (request.decided_by, request.note) == ("UAPPROVER1", "please")
     [message] = _outbox(sessions)
     assert message.request_id == submitted.request.id
-    assert message.payload["status"] == "Resynced"
-    assert message.payload["result_packing_no"] == "QSP2611260001"
+    [result] = _results(sessions)
+    assert (result.status, result.result_packing_no) == ("Resynced", "QSP2611260001")
     with uow() as u:
         kinds = [e.kind for e in u.audit.for_packing_nos([order.packing_no, new.packing_no])]
     assert kinds == ["requested", "approved", "succeeded", "created"]
@@ -175,8 +183,8 @@ def test_after_any_failure_the_order_is_failed_listed_as_such_and_a_new_request_
     failed = Status.FAILED_TO_RESYNC if action is Action.RESYNC else Status.FAILED_TO_RECOVER
     assert (done.state, done.failure_code, done.result_packing_no) == (
         JobState.FAILED, code, None)
-    [message] = _outbox(sessions)
-    assert message.payload["status"] == failed.label and message.payload["retryable"] is True
+    [result] = _results(sessions)
+    assert result.status == failed.label and result.retryable is True
     with uow() as u:
         card = look_up(u, order.packing_no, ctx(LATER))
         listed = u.orders.page(ListQuery(status=failed), ctx(LATER)).items
@@ -197,9 +205,9 @@ def test_a_resync_finding_the_sales_order_cancelled_moves_it_to_the_sales_site_c
     done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.failure_code is FailureCode.CANCELLED_AT_SALES_SITE
-    [message] = _outbox(sessions)
-    assert message.payload["status"] == "Failed to Resync"
-    assert "moved to the Sales Site Order Cancel tab" in message.payload["reason"]
+    [result] = _results(sessions)
+    assert result.status == "Failed to Resync"
+    assert "moved to the Sales Site Order Cancel tab" in (result.reason or "")
     with uow() as u:
         moved = u.orders.get(order.packing_no)
         card = look_up(u, order.packing_no, ctx(LATER))
@@ -221,7 +229,7 @@ def test_a_sales_order_paid_on_another_day_names_the_likely_cause(uow, sessions)
     done = run_job(uow, EmbeddedSalesSite(sessions), job.stored_id, ctx(LATER))
 
     assert done.failure_code is FailureCode.SALES_ORDER_NOT_FOUND
-    assert "different days" in _outbox(sessions)[0].payload["reason"]
+    assert "different days" in (_results(sessions)[0].reason or "")
     with uow() as u:  # retryable: a new request is allowed
         again = submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "", ctx(LATER))
     assert again.jobs[0].prior_recovery is Recovery.FAILED_RETRY
@@ -239,7 +247,7 @@ def test_a_restore_keeps_the_packing_number_and_restarts_processing(uow, session
     assert (back.state, back.stage, back.recovery) == (
         OrderState.ACTIVE, Stage.CONFIRMATION, Recovery.DONE)
     assert replace(back, state=order.state, stage=None, recovery=order.recovery) == order
-    assert _outbox(sessions)[0].payload["status"] == "Recovered"
+    assert _results(sessions)[0].status == "Recovered"
 
 
 def test_a_restore_with_a_live_duplicate_fails_naming_it(uow, sessions):
