@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.worker import LEASE, JobWorker, worker_owner
 from domain.ports import RecoveryService, SalesSite, UnitOfWork
-from handlers import approvals, errors, requests, slash, webhook
+from handlers import approvals, errors, home, requests, shortcuts, slash, webhook
 from handlers.approvers import ApproverDirectory
 from handlers.deps import Approvers, Deps
 from handlers.digest import post_digest
@@ -37,7 +37,7 @@ from store.repositories import EmbeddedSalesSite
 from store.sales_site_http import HttpSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 
-FEATURES = (slash, requests, approvals)
+FEATURES = (slash, requests, approvals, home, shortcuts)
 
 log = logging.getLogger("cancelbot.worker")
 

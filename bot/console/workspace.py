@@ -87,6 +87,7 @@ class Workspace:
         self.member_of: set[str] | None = None  # channels the bot is in (None: every one)
         self.views: dict[str, dict[str, Any]] = {}
         self.modals: list[str] = []  # the open modal stack, top last
+        self.homes: dict[str, dict[str, Any]] = {}  # user id: their published Home tab
         self.lock = threading.RLock()  # held by every method; a reader may hold it too
         self._channels: dict[str, list[Message]] = {}
         self._urls: dict[str, _ResponseUrl] = {}
@@ -229,6 +230,15 @@ class Workspace:
                   "state": {"values": {}}, "private_metadata": view.get("private_metadata", "")}
         self.views[view_id] = stored
         return stored
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """views.publish: the user's Home tab, replaced whole (its view id stays)."""
+        with self.lock:
+            old = self.homes.get(user)
+            view_id = old["id"] if old else f"V{next(self._serial):08d}"
+            stored = self._store_view(view_id, view)
+            self.homes[user] = stored
+            return stored
 
     def close_modal(self, every: bool = False) -> None:
         """Close the top modal (every one with every)."""
