@@ -4,7 +4,6 @@ A time is written `<!date^EPOCH^{date_short_pretty} {time}|FALLBACK>`: Slack sho
 each reader's time zone, and FALLBACK (the business zone) where it cannot."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, tzinfo
 from typing import Any
@@ -20,10 +19,22 @@ def fallbacks(text: str) -> str:
     return TOKEN.sub(lambda m: m.group(2), text)
 
 
+def shown_texts(node: Any) -> list[str]:
+    """Every text a person reads in blocks or a view (text objects' text; not button values,
+    ids or metadata, which nobody reads)."""
+    if isinstance(node, list):
+        return [text for item in node for text in shown_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    texts = [node["text"]] if isinstance(node.get("text"), str) else []
+    return texts + [text for value in node.values() if not isinstance(value, str)
+                    for text in shown_texts(value)]
+
+
 def token_problems(rendered: Any, zone: tzinfo) -> list[str]:
     """What is wrong with the times in rendered (blocks, a view, any JSON): a token whose
     epoch and fallback name different moments, a malformed token, or a time outside a token."""
-    text = rendered if isinstance(rendered, str) else json.dumps(rendered, ensure_ascii=False)
+    text = rendered if isinstance(rendered, str) else "\n".join(shown_texts(rendered))
     problems = []
     for match in TOKEN.finditer(text):
         epoch, fallback = int(match.group(1)), match.group(2)
