@@ -4,7 +4,8 @@ Messages need a channel and text or blocks, and metadata needs an event_type and
 `conversations.history` (the bot's channels only) and `conversations.replies` page with
 cursors and show message metadata only when asked with `include_all_metadata`; `views.open`
 takes a trigger id once; `views.publish` keeps one Home tab per user. Other methods answer
-`unknown_method`. A `check` given to WebApi may refuse a call before it is performed (the tests refuse blocks outside Block Kit's limits).
+`unknown_method`. A `check` given to WebApi may refuse a call before it is performed (the
+tests refuse blocks outside Block Kit's limits).
 """
 from __future__ import annotations
 

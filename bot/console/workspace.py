@@ -20,6 +20,7 @@ from typing import Any
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"
 TEAM_ID = "T0CONSOLE"
+HOME_CHANNEL = "home:"  # a Home tab shown as a message: its channel is this and the user
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Workspace:
         self._channels: dict[str, list[Message]] = {}
         self._urls: dict[str, _ResponseUrl] = {}
         self._triggers: set[str] = set()
+        self._home_messages: dict[str, Message] = {}
         self._serial = itertools.count(1)
         self._start = int(time.time()) if first_ts is None else first_ts
 
@@ -238,7 +240,15 @@ class Workspace:
             view_id = old["id"] if old else f"V{next(self._serial):08d}"
             stored = self._store_view(view_id, view)
             self.homes[user] = stored
-            return stored
+            # the console shows a Home tab as it shows a message: its buttons numbered, and
+            # gone (no longer pressable) once a newer home replaces them
+            shown = Message(HOME_CHANNEL + user, view_id, "", stored.get("blocks") or [],
+                            visible_to=user)
+            old_shown, self._home_messages[user] = self._home_messages.get(user), shown
+            if old_shown is not None:
+                old_shown.deleted = True
+        self.on_change(Change("home", shown))
+        return stored
 
     def close_modal(self, every: bool = False) -> None:
         """Close the top modal (every one with every)."""

@@ -3,6 +3,7 @@ and whose fallback is the same moment in the business time zone."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,7 +42,7 @@ ANYONE = ApprovalPolicy(lambda user: True, allow_self_approval=True)
 
 def rendered_views():
     """(name, blocks or view) of every renderer that shows a time."""
-    uow = FakeUnitOfWork(*ORDERS)
+    uow: Any = FakeUnitOfWork(*ORDERS)  # the in-memory twin of UnitOfWork
     waiting = Job(7, 1, OPEN_NO, Action.RESYNC, JobState.WAITING, id=3, recovery_id="rcv-1",
                   waiting_since=NOW, next_poll_at=NOW + timedelta(seconds=20))
     late = OutboxMessage(7, "job_result", {"packing_no": OPEN_NO}, NOW, id=1, attempts=2,
