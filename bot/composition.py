@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.worker import LEASE, JobWorker, worker_owner
 from domain.ports import RecoveryService, SalesSite, UnitOfWork
-from handlers import approvals, errors, requests, slash, webhook
+from handlers import approvals, errors, home, requests, shortcuts, slash, webhook
 from handlers.approvers import ApproverDirectory
 from handlers.deps import Approvers, Deps
 from handlers.digest import post_digest
@@ -37,7 +37,7 @@ from store.repositories import EmbeddedSalesSite
 from store.sales_site_http import HttpSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 
-FEATURES = (slash, requests, approvals)
+FEATURES = (slash, requests, approvals, home, shortcuts)
 
 log = logging.getLogger("cancelbot.worker")
 
@@ -188,19 +188,19 @@ def background(settings: Settings, store: Store, lease: timedelta = LEASE,
     worker.reclaim_expired()
     if client is None and settings.slack_bot_token:
         client = slack_client(settings)
-    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner),
+    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner, settings.zone),
                                 digest_posting(settings, client, store, worker.owner), settings)
     return worker, scheduler
 
 
-def outbox_delivery(client: WebClient | None, store: Store,
-                    owner: str) -> Callable[[], int] | None:
+def outbox_delivery(client: WebClient | None, store: Store, owner: str,
+                    zone: tzinfo = UTC) -> Callable[[], int] | None:
     """The poller posting outbox rows into their Slack threads; None without a Slack client."""
     if client is None:
         # nothing is lost: the results wait in the outbox for a worker that has a token
         log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
         return None
-    return lambda: deliver_due(store.uow, client, owner, utc_now())
+    return lambda: deliver_due(store.uow, client, owner, utc_now(), zone=zone)
 
 
 def digest_posting(settings: Settings, client: WebClient | None, store: Store,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.commands.problems import database_unusable, never_connected, reason, unreachable_fix
 from bot.composition import Store, http_recovery_service
 from bot.config import Settings
+from bot.manifest import SCOPE_USES
 from domain.errors import RecoveryServiceUnavailable, SalesSiteUnavailable
 from handlers.approvers import is_group_id
 from handlers.slack_client import call_failure, header
@@ -111,7 +112,8 @@ def _scopes(granted_header: str | None, wanted: frozenset[str]) -> Finding:
     granted = {s.strip() for s in granted_header.split(",") if s.strip()}
     missing = sorted(wanted - granted)
     if missing:
-        return fail("slack scopes", f"missing {', '.join(missing)}", SCOPES_FIX)
+        named = ", ".join(f"{s} ({SCOPE_USES[s]})" if s in SCOPE_USES else s for s in missing)
+        return fail("slack scopes", f"missing {named}", SCOPES_FIX)
     return ok("slack scopes", f"all {len(wanted)} scopes of manifest.yml granted")
 
 

@@ -144,6 +144,15 @@ class Requests(Protocol):
         """Pending requests made before `before` whose request message was never recorded."""
         ...
 
+    def awaiting_decision(self, limit: int = 100) -> list[Request]:
+        """Pending requests whose request message is recorded, oldest first."""
+        ...
+
+    def in_flight_for(self, user_id: str, limit: int = 100) -> list[Request]:
+        """user_id's requests with a job still active (awaiting approval, queued, running or
+        waiting on the order service), newest first."""
+        ...
+
 
 class Jobs(Protocol):
     def add(self, job: Job) -> Job:

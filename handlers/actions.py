@@ -56,6 +56,30 @@ def request_number(value: object) -> int:
     return int(text)
 
 
+# the App Home's decisions: the value names the request and its recorded request message
+# (home_decision_value), which the listener checks against the stored one
+HOME_APPROVE = "home_approve_request"
+HOME_REJECT = "home_reject_request"
+_HOME_DECISION = re.compile(r"([1-9][0-9]{0,9}) ([A-Z0-9]{1,40}) ([0-9]{1,12}\.[0-9]{1,8})")
+
+
+def home_decision_value(request_id: int, channel: str, ts: str) -> str:
+    """'12 C0APPROVALS 1764118800.000100': a home button's request and request message."""
+    return f"{request_id} {channel} {ts}"
+
+
+def read_home_decision(value: object) -> tuple[int, tuple[str, str]]:
+    """The request id and request message (channel, ts) a home button carries;
+    UnreadableValue for anything home_decision_value did not write."""
+    match = _HOME_DECISION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise UnreadableValue(UNREADABLE_REQUEST)
+    return request_number(match.group(1)), (match.group(2), match.group(3))
+
+
+# the message shortcut (callback id)
+LOOKUP_SHORTCUT = "lookup_packing_numbers"
+
 # modals (callback ids)
 REQUEST_MODAL = "request_modal"
 BULK_REQUEST_MODAL = "bulk_request_modal"

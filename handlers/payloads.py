@@ -16,7 +16,8 @@ Body = dict[str, Any]
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 OBJECTS = ("user", "container", "channel", "message", "state", "view", "event")
 VIEW_TYPES = ("view_submission", "view_closed")
-INTERACTIONS = ("block_actions", *VIEW_TYPES)
+MESSAGE_ACTION = "message_action"  # a message shortcut
+INTERACTIONS = ("block_actions", MESSAGE_ACTION, *VIEW_TYPES)
 
 
 class NotSlackBody(ValueError):
@@ -68,6 +69,8 @@ def _checked(body: Body) -> Body:
         raise NotSlackBody(f"{kind} without a user id")
     if kind == "block_actions":
         _check_actions(body)
+    if kind == MESSAGE_ACTION:
+        _check_message_action(body)
     if kind in VIEW_TYPES:
         _check_view(body.get("view") or {})
     if kind == "event_callback" and not isinstance((body.get("event") or {}).get("type"), str):
@@ -82,6 +85,13 @@ def _check_actions(body: Body) -> None:
                 isinstance(a, dict) and isinstance(a.get("action_id"), str)
                 and isinstance(a.get("value", ""), str) for a in actions)):
         raise NotSlackBody("block_actions without a trigger id, or actions with ids and values")
+
+
+def _check_message_action(body: Body) -> None:
+    if not isinstance(body.get("callback_id"), str) \
+            or not isinstance(body.get("trigger_id"), str) \
+            or not isinstance((body.get("message") or {}).get("text", ""), str):
+        raise NotSlackBody("message_action without a callback id, a trigger id or message text")
 
 
 def _check_view(view: Body) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from slack_sdk import WebClient
@@ -81,9 +81,10 @@ class Group:
 
 def deliver_due(
     uow_factory: Callable[[], UnitOfWork], client: WebClient, owner: str, now: datetime,
-    *, limit: int = DEFAULT_LIMIT, lease: timedelta = DEFAULT_LEASE,
+    *, limit: int = DEFAULT_LIMIT, lease: timedelta = DEFAULT_LEASE, zone: tzinfo = UTC,
 ) -> int:
-    """Post due results into their threads; returns how many outbox rows were delivered."""
+    """Post due results into their threads; returns how many outbox rows were delivered.
+    zone: the business time zone the request message's times fall back to."""
     with uow_factory() as uow:
         claimed = uow.outbox.claim_due(owner, now, now + lease, limit)
         uow.commit()
@@ -92,7 +93,7 @@ def deliver_due(
     groups = load_groups(uow_factory, claimed)
     delivered = 0
     for index, group in enumerate(groups):
-        count, slack_unwell = deliver_group(uow_factory, client, owner, now, group)
+        count, slack_unwell = deliver_group(uow_factory, client, owner, now, group, zone)
         delivered += count
         if slack_unwell:  # the rest would most likely fail too: leave it for the next round
             rest = [m for later in groups[index + 1:] for m in later.messages]
@@ -116,7 +117,7 @@ def load_groups(
 
 def deliver_group(
     uow_factory: Callable[[], UnitOfWork], client: WebClient, owner: str, now: datetime,
-    group: Group,
+    group: Group, zone: tzinfo = UTC,
 ) -> tuple[int, bool]:
     """Deliver one group: (rows delivered, whether Slack looked unwell)."""
     if group.kind != JOB_RESULT:
@@ -145,7 +146,7 @@ def deliver_group(
         fail(uow_factory, owner, now, group,
              CallFailure(f"{type(exc).__name__}: {exc}", transient=False))
         return 0, False
-    failure = update_request_message(client, group, request)
+    failure = update_request_message(client, group, request, zone)
     if failure and failure.transient:
         # the reply is in the thread; the next attempt finds it there and edits again
         fail(uow_factory, owner, now, group, failure)
@@ -179,11 +180,11 @@ def post_reply(client: WebClient, group: Group, request: Request) -> str:
 
 
 def update_request_message(
-    client: WebClient, group: Group, request: Request
+    client: WebClient, group: Group, request: Request, zone: tzinfo = UTC,
 ) -> CallFailure | None:
     """Edit the request message to its final status; the failure, if any."""
     try:
-        final = final_request_message(request, group.results)
+        final = final_request_message(request, group.results, zone)
         call("chat.update", client.chat_update, channel=request.channel_id,
              ts=request.message_ts, text=final.text, blocks=final.blocks)
         return None

@@ -133,6 +133,23 @@ class SqlRequests:
         )
         return [to_request(row) for row in rows]
 
+    def awaiting_decision(self, limit: int = 100) -> list[Request]:
+        rows = self.session.scalars(
+            select(RequestRow).where(RequestRow.decision == Decision.PENDING.value,
+                                     RequestRow.message_ts.is_not(None))
+            .order_by(RequestRow.requested_at, RequestRow.id).limit(limit)
+        )
+        return [to_request(row) for row in rows]
+
+    def in_flight_for(self, user_id: str, limit: int = 100) -> list[Request]:
+        active = select(JobRow.id).where(JobRow.request_id == RequestRow.id,
+                                         JobRow.state.in_([s.value for s in ACTIVE_JOB_STATES]))
+        rows = self.session.scalars(
+            select(RequestRow).where(RequestRow.requested_by == user_id, active.exists())
+            .order_by(RequestRow.requested_at.desc(), RequestRow.id.desc()).limit(limit)
+        )
+        return [to_request(row) for row in rows]
+
 
 class SqlJobs(WaitingJobLeases):
     def __init__(self, session: Session) -> None:

@@ -83,6 +83,11 @@ class FakeSlack(StandIn):
         return self.workspace.views
 
     @property
+    def homes(self) -> dict[str, Params]:
+        """Each user's published Home tab (views.publish), per user id."""
+        return self.workspace.homes
+
+    @property
     def usergroups(self) -> dict[str, list[str]]:
         """User group id: its members' user ids."""
         return self.workspace.usergroups

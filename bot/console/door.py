@@ -23,6 +23,7 @@ from bot.console.workspace import TEAM_ID, Message, Workspace
 
 APP_ID = "A0CANCELBOT"
 COMMAND = "/cancelled"
+SHORTCUT = "lookup_packing_numbers"  # manifest.yml's message shortcut
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,50 @@ class Door:
         }
         return self._dispatch(urlencode({"payload": json.dumps(payload)}))
 
-    def _dispatch(self, body: str, response_url: str = "") -> Answer:
+    def home_opened(self, user: str) -> Answer:
+        """user opens the app's Home tab: the Events API's app_home_opened, as JSON."""
+        event = {"type": "app_home_opened", "user": user, "channel": "D" + user[1:],
+                 "tab": "home", "event_ts": f"{time.time():.6f}"}
+        body = {"token": "unused", "team_id": TEAM_ID, "api_app_id": APP_ID, "event": event,
+                "type": "event_callback", "event_id": f"Ev{time.time_ns()}",
+                "event_time": int(time.time())}
+        return self._dispatch(json.dumps(body), content_type="application/json")
+
+    def click_home(self, user: str, view: dict[str, Any], button: dict[str, Any],
+                   block_id: str) -> Answer:
+        """user presses button on their Home tab view (no message, no response URL)."""
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM_ID, "domain": "console"},
+            "user": _user(user), "api_app_id": APP_ID, "token": "unused",
+            "trigger_id": self.workspace.new_trigger(),
+            "container": {"type": "view", "view_id": view.get("id", "")},
+            "view": {**view, "team_id": TEAM_ID},
+            "actions": [{**button, "block_id": block_id, "action_ts": f"{time.time():.6f}"}],
+        }
+        return self._dispatch(urlencode({"payload": json.dumps(payload)}))
+
+    def shortcut(self, user: str, channel: str, text: str) -> Answer:
+        """user runs the message shortcut lookup_packing_numbers on a message saying text."""
+        url = self.workspace.response_url(user, channel)
+        ts = f"{time.time():.6f}"
+        payload = {
+            "type": "message_action", "callback_id": SHORTCUT,
+            "trigger_id": self.workspace.new_trigger(),
+            "team": {"id": TEAM_ID, "domain": "console"}, "user": _user(user),
+            "channel": {"id": channel, "name": channel.lower()},
+            "message": {"type": "message", "user": user, "text": text, "ts": ts},
+            "message_ts": ts, "response_url": url, "token": "unused", "action_ts": ts,
+        }
+        return self._dispatch(urlencode({"payload": json.dumps(payload)}), url)
+
+    def _dispatch(self, body: str, response_url: str = "",
+                  content_type: str = "application/x-www-form-urlencoded") -> Answer:
         stamp = str(int(time.time()))
         signature = self.signer.generate_signature(timestamp=stamp, body=body)
         if signature is None:  # given a timestamp and a body, it never is
             raise ValueError("no signature for the request")
         headers: dict[str, str | Sequence[str]] = {
-            "content-type": "application/x-www-form-urlencoded",
+            "content-type": content_type,
             "x-slack-request-timestamp": stamp, "x-slack-signature": signature}
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         return Answer(response.status, _read(response.body), response_url)

@@ -105,6 +105,8 @@ class Screen:
 
     def heading(self, change: Change) -> str:
         message, where = change.message, self.where(change.message)
+        if change.kind == "home":
+            return f"Home tab of {message.visible_to} (published when it is opened)"
         if message.visible_to:
             edited = " (replaces the previous one)" if change.kind == "edited" else ""
             return f"{where} · only {message.visible_to} sees this{edited}"

@@ -16,7 +16,7 @@ from bot.console.modal import (
 )
 from bot.console.render import text_of
 from bot.console.screen import Screen
-from bot.console.workspace import Workspace
+from bot.console.workspace import HOME_CHANNEL, Workspace
 
 SETTLE_SECONDS = 30.0  # the longest the console waits for a listener before asking again
 WAIT_MAX_SECONDS = 60.0
@@ -24,6 +24,9 @@ USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 QUIT_WORDS = {"quit", "exit", "q"}
 HELP = """Console commands:
   /cancelled TEXT   what a Slack user types (try /cancelled help)
+  home              open the app's Home tab (what needs you, with its buttons)
+  shortcut TEXT     the message shortcut "Look up cancelled deliveries" on a
+                    message saying TEXT (paste one)
   NUMBER            press the button shown as [NUMBER]
   as USER_ID        act as another Slack user, e.g. as {approver}
   wait [SECONDS]    wait SECONDS, or until the next job result arrives in a thread
@@ -86,6 +89,10 @@ class Session:
             self.slash(line.strip())
         elif head.isdigit():
             self.press(int(head))
+        elif head == "home":
+            self.home()
+        elif head == "shortcut":
+            self.shortcut(line.strip()[len(words[0]):].strip())
         elif head == "as":
             self.switch(words[1:])
         elif head == "wait":
@@ -114,6 +121,23 @@ class Session:
             self.workspace.respond(answer.response_url, answer.body)  # Slack shows the ack
         self.after(answer, shown)
 
+    def home(self) -> None:
+        """Open the Home tab: the app publishes it, and the screen shows it."""
+        shown = self.screen.changes
+        self.after(self.door.home_opened(self.user), shown)
+        if self.screen.changes == shown:
+            self.screen.say("(the app published no Home tab)")
+
+    def shortcut(self, text: str) -> None:
+        """The message shortcut on a message saying text, in the support channel."""
+        if not text:
+            self.screen.say("shortcut takes the message's text, e.g. "
+                            "shortcut please check QSPDEMO01 and ACC000001")
+            return
+        self.workspace.close_modal(every=True)
+        shown = self.screen.changes
+        self.after(self.door.shortcut(self.user, self.channel, text), shown)
+
     def press(self, number: int) -> None:
         """Press button [number]."""
         button = self.screen.buttons.get(number)
@@ -129,8 +153,17 @@ class Session:
             return
         self.workspace.close_modal(every=True)
         shown = self.screen.changes
-        self.after(self.door.click(self.user, button.message, button.element, button.block_id),
-                   shown)
+        message = button.message
+        if message.channel.startswith(HOME_CHANNEL) and message.visible_to != self.user:
+            self.screen.say(f"Button [{number}] is on {message.visible_to}'s Home tab; "
+                            f"`as {message.visible_to}` first, or open your own with `home`.")
+            return
+        if message.channel.startswith(HOME_CHANNEL):  # a button on a Home tab view
+            view = self.workspace.views.get(message.ts) or {}
+            answer = self.door.click_home(self.user, view, button.element, button.block_id)
+        else:
+            answer = self.door.click(self.user, message, button.element, button.block_id)
+        self.after(answer, shown)
 
     def switch(self, words: list[str]) -> None:
         """`as USER`: act as another Slack user."""

@@ -3,8 +3,9 @@
 Messages need a channel and text or blocks, and metadata needs an event_type and a payload;
 `conversations.history` (the bot's channels only) and `conversations.replies` page with
 cursors and show message metadata only when asked with `include_all_metadata`; `views.open`
-takes a trigger id once. Other methods answer `unknown_method`. A `check` given to WebApi
-may refuse a call before it is performed (the tests refuse blocks outside Block Kit's limits).
+takes a trigger id once; `views.publish` keeps one Home tab per user. Other methods answer
+`unknown_method`. A `check` given to WebApi may refuse a call before it is performed (the
+tests refuse blocks outside Block Kit's limits).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class WebApi:
             "views.open": self.views_open,
             "views.push": lambda p: self.views_open(p, push=True),
             "views.update": self.views_update,
+            "views.publish": self.views_publish,
             "usergroups.users.list": self.usergroup_users,
         }
 
@@ -125,6 +127,13 @@ class WebApi:
             return {"ok": False, "error": "invalid_arguments"}
         return self.workspace.update_view(params.get("view_id", ""), view)
 
+    def views_publish(self, params: Params) -> Params:
+        view = _view(params, kind="home")
+        user = params.get("user_id")
+        if view is None or not user:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"view": self.workspace.publish_home(user, view)}
+
     def usergroup_users(self, params: Params) -> Params:
         group = params.get("usergroup", "")
         if group not in self.workspace.usergroups:
@@ -156,12 +165,12 @@ def message_refusal(params: Params) -> Params | None:
     return None
 
 
-def _view(params: Params) -> Params | None:
-    """The view a views.* call carries (JSON text or an object), if it is a modal."""
+def _view(params: Params, kind: str = "modal") -> Params | None:
+    """The view a views.* call carries (JSON text or an object), if it is of that kind."""
     view = params.get("view")
     if isinstance(view, str):
         try:
             view = json.loads(view)
         except ValueError:
             return None
-    return view if isinstance(view, dict) and view.get("type") == "modal" else None
+    return view if isinstance(view, dict) and view.get("type") == kind else None

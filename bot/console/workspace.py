@@ -20,6 +20,7 @@ from typing import Any
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"
 TEAM_ID = "T0CONSOLE"
+HOME_CHANNEL = "home:"  # a Home tab shown as a message: its channel is this and the user
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,12 @@ class Workspace:
         self.member_of: set[str] | None = None  # channels the bot is in (None: every one)
         self.views: dict[str, dict[str, Any]] = {}
         self.modals: list[str] = []  # the open modal stack, top last
+        self.homes: dict[str, dict[str, Any]] = {}  # user id: their published Home tab
         self.lock = threading.RLock()  # held by every method; a reader may hold it too
         self._channels: dict[str, list[Message]] = {}
         self._urls: dict[str, _ResponseUrl] = {}
         self._triggers: set[str] = set()
+        self._home_messages: dict[str, Message] = {}
         self._serial = itertools.count(1)
         self._start = int(time.time()) if first_ts is None else first_ts
 
@@ -228,6 +231,23 @@ class Workspace:
         stored = {**view, "id": view_id, "hash": f"{time.time():.6f}",
                   "state": {"values": {}}, "private_metadata": view.get("private_metadata", "")}
         self.views[view_id] = stored
+        return stored
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """views.publish: the user's Home tab, replaced whole (its view id stays)."""
+        with self.lock:
+            old = self.homes.get(user)
+            view_id = old["id"] if old else f"V{next(self._serial):08d}"
+            stored = self._store_view(view_id, view)
+            self.homes[user] = stored
+            # the console shows a Home tab as it shows a message: its buttons numbered, and
+            # gone (no longer pressable) once a newer home replaces them
+            shown = Message(HOME_CHANNEL + user, view_id, "", stored.get("blocks") or [],
+                            visible_to=user)
+            old_shown, self._home_messages[user] = self._home_messages.get(user), shown
+            if old_shown is not None:
+                old_shown.deleted = True
+        self.on_change(Change("home", shown))
         return stored
 
     def close_modal(self, every: bool = False) -> None:

@@ -33,4 +33,4 @@ def register(app: App, deps: Deps) -> None:
         except AlreadyDecided as error:
             tell_user(body, client, already_decided_text(error))
             return
-        show_decision(client, approved, channel, ts)
+        show_decision(client, approved, channel, ts, deps.zone)

@@ -5,6 +5,7 @@ lost (a 5xx, a timeout) is found in the thread instead of being posted twice."""
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
 from typing import Any
 
 from slack_sdk import WebClient
@@ -34,7 +35,7 @@ def already_decided_text(error: AlreadyDecided) -> str:
 
 
 def show_decision(client: WebClient, decided: Submitted, channel: str | None,
-                  ts: str | None) -> None:
+                  ts: str | None, zone: tzinfo) -> None:
     """Edit the request message to its decision and post the decision in its thread.
 
     The decision is written already; a Slack failure here is logged, not shown as a failure of
@@ -45,7 +46,7 @@ def show_decision(client: WebClient, decided: Submitted, channel: str | None,
         log.warning("request %s has no message to show its decision on", request.id)
         return
     numbers = [job.packing_no for job in decided.jobs]
-    edited = decided_request_message(request, numbers)
+    edited = decided_request_message(request, numbers, zone)
     try:  # chat.update is safe to resend: the client retries it by itself
         call("chat.update", client.chat_update, channel=channel, ts=ts, text=edited.text,
              blocks=edited.blocks)

@@ -94,4 +94,4 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})
             return
         ack()
-        show_decision(client, rejected, channel or None, ts or None)
+        show_decision(client, rejected, channel or None, ts or None, deps.zone)

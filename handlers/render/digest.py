@@ -5,7 +5,7 @@ from datetime import timedelta, tzinfo
 from typing import Any
 
 from domain.digest import Closing, ClosingSoon
-from domain.window import WINDOW, describe_duration, format_local
+from domain.window import WINDOW, describe_duration
 from handlers.actions import request_button
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
@@ -14,6 +14,7 @@ from handlers.render.mrkdwn import (
     context,
     escape,
     section,
+    slack_date,
     truncate,
 )
 
@@ -29,7 +30,7 @@ DAY = timedelta(days=1)
 def digest_message(soon: ClosingSoon, max_orders: int = MAX_ORDERS) -> Rendered:
     """Header, what the list is, one section per order with its button, and how many more."""
     span = span_words(soon.within)
-    until = format_local(soon.until, soon.zone)
+    until = slack_date(soon.until, soon.zone)
     blocks = [
         {"type": "header",
          "text": {"type": "plain_text", "text": f"Cancelled orders closing within {span}"}},
@@ -75,7 +76,7 @@ def order_section(item: Closing, zone: tzinfo) -> dict[str, Any]:
         f"*{escape(order.packing_no)}* · {item.status.label}",
         f"Seller {escape(truncate(order.seller_id, FIELD_MAX))} · "
         f"{escape(truncate(order.sales_site, FIELD_MAX))} · {item.status.category.label}",
-        f"Closes on {format_local(item.window.deadline, zone)} · "
+        f"Closes on {slack_date(item.window.deadline, zone)} · "
         f"{describe_duration(item.window.time_left)} left",
     ]
     block = section("\n".join(lines))

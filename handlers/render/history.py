@@ -6,7 +6,6 @@ from datetime import tzinfo
 
 from domain.model import Order
 from domain.ports import AuditEvent
-from domain.window import format_local
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
     MESSAGE_BLOCKS_CHARS_BUDGET,
@@ -16,6 +15,7 @@ from handlers.render.mrkdwn import (
     line_sections,
     mention,
     section,
+    slack_date,
     truncate,
 )
 
@@ -64,6 +64,6 @@ def event_line(event: AuditEvent, zone: tzinfo) -> str:
         f"job #{event.job_id}" if event.job_id else "",
     ) if ref)
     detail = f": {escape(truncate(event.detail, DETAIL_MAX))}" if event.detail else ""
-    line = (f"{format_local(event.at, zone)} · *{escape(event.kind)}* by "
+    line = (f"{slack_date(event.at, zone)} · *{escape(event.kind)}* by "
             f"{actor_words(event.actor)}" + (f" ({refs})" if refs else "") + detail)
     return truncate(line, SECTION_TEXT_MAX // 2)

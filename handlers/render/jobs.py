@@ -7,13 +7,14 @@ from domain.lookup import JobsOverview
 from domain.ports import OutboxMessage
 from domain.remote_recovery import waiting_words
 from domain.requests import Job, JobState
-from domain.window import format_local
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
     MESSAGE_BLOCKS_CHARS_BUDGET,
     Rendered,
     escape,
     line_sections,
+    local_times,
+    slack_date,
     truncate,
 )
 
@@ -43,7 +44,7 @@ def job_line(job: Job, zone: tzinfo) -> str:
     says since when, its recovery there, its errors in a row and its next look."""
     line = f"• #{job.id} {job.action.value} `{job.packing_no}` (request #{job.request_id}): "
     if job.state is JobState.WAITING:
-        return line + escape(truncate(waiting_words(job, zone), ERROR_MAX * 2))
+        return line + local_times(escape(truncate(waiting_words(job, zone), ERROR_MAX * 2)), zone)
     return line + f"{job.state.value.replace('_', ' ')}, attempt {job.attempts}"
 
 
@@ -53,7 +54,7 @@ def undelivered_line(message: OutboxMessage, zone: tzinfo) -> str:
     line = f"• request #{message.request_id} (`{packing_no}`): "
     if not message.attempts:
         return line + "waiting for its first delivery"
-    retry = format_local(message.next_attempt_at, zone) if message.next_attempt_at else "soon"
+    retry = slack_date(message.next_attempt_at, zone) if message.next_attempt_at else "soon"
     error = escape(truncate(message.last_error or "unknown", ERROR_MAX))
     plural = "s" if message.attempts != 1 else ""
     return line + (f"{message.attempts} failed attempt{plural}, last error: {error}; "

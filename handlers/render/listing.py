@@ -23,7 +23,9 @@ from handlers.render.mrkdwn import (
     context,
     escape,
     line_sections,
+    local_times,
     section,
+    slack_date,
     truncate,
 )
 
@@ -40,7 +42,7 @@ TOO_LONG = ("Some buttons are left out: these filters are too long for a button 
 def listing_message(listing: Listing, zone: tzinfo) -> Rendered:
     """Title with the filters, tab buttons, status counts, a page of orders and its buttons."""
     query, page = listing.query, listing.page
-    title = f"*Cancelled deliveries* · {escape(describe_query(query, zone))}"
+    title = f"*Cancelled deliveries* · {local_times(escape(describe_query(query, zone)), zone)}"
     blocks = [section(title)]
     blocks += tab_buttons(listing)
     blocks.append(section(status_counts(listing)))
@@ -113,7 +115,7 @@ def status_counts(listing: Listing) -> str:
 def order_line(item: Listed, zone: tzinfo) -> str:
     """One order of the page: packing number, seller, site, cancelled at and status."""
     order = item.order
-    cancelled = format_local(order.cancelled_at, zone) if order.cancelled_at else "-"
+    cancelled = slack_date(order.cancelled_at, zone) if order.cancelled_at else "-"
     return (f"`{order.packing_no}` · {escape(truncate(order.seller_id, FIELD_MAX))} · "
             f"{escape(truncate(order.sales_site, FIELD_MAX))} · {cancelled} · "
             f"*{item.status.label}*")

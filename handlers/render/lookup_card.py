@@ -7,14 +7,16 @@ from typing import Any
 from domain.lookup import Lookup
 from domain.model import Action, CancelledBy, Order
 from domain.status import Phase
-from domain.window import describe_duration, format_local
+from domain.window import describe_duration
 from handlers.actions import request_button
 from handlers.render.mrkdwn import (
     FALLBACK_TEXT_MAX,
     Rendered,
     context,
     escape,
+    local_times,
     section,
+    slack_date,
     truncate,
 )
 
@@ -37,7 +39,7 @@ def cancelled_card(found: Lookup, zone: tzinfo) -> Rendered:
     assert status is not None
     blocks = _superseded(found)
     blocks.append(section(f"*{order.packing_no}* · *{status.status.label}*\n"
-                          f"{escape(status.explanation)}"))
+                          f"{local_times(escape(status.explanation), zone)}"))
     blocks.append(_fields(_order_fields(order) + _cancellation_fields(order, zone)
                           + deadline_fields(found, zone)))
     warnings = found.check.warnings if found.check else ()
@@ -76,7 +78,8 @@ def restored_card(found: Lookup, zone: tzinfo) -> Rendered:
     blocks = [section("\n".join(lines)),
               _fields(_order_fields(order) + _cancellation_fields(order, zone))]
     if status is not None:
-        blocks.append(context(f"Status: *{status.status.label}* · {escape(status.explanation)}"))
+        blocks.append(context(f"Status: *{status.status.label}* · "
+                              f"{local_times(escape(status.explanation), zone)}"))
     return Rendered(truncate(" ".join(lines), FALLBACK_TEXT_MAX), blocks)
 
 
@@ -92,7 +95,7 @@ def deadline_fields(found: Lookup, zone: tzinfo) -> list[tuple[str, str]]:
     view, status = found.window, found.status
     if view is None or status is None or status.status.phase in (Phase.NONE, Phase.DONE):
         return []
-    deadline = format_local(view.deadline, zone)
+    deadline = slack_date(view.deadline, zone)
     if not view.open:
         return [("Deadline", f"{deadline} (closed)")]
     return [("Deadline", deadline), ("Time left", describe_duration(view.time_left))]
@@ -139,4 +142,4 @@ def _short(text: str) -> str:
 
 
 def _when(value: datetime | None, zone: tzinfo) -> str:
-    return format_local(value, zone) if value else "-"
+    return slack_date(value, zone) if value else "-"

@@ -1,9 +1,12 @@
 """Small pieces every renderer needs: escaping, mentions, dates and blocks that fit the limits."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Any
+
+from domain.window import format_local
 
 SECTION_TEXT_MAX = 3000
 CONTEXT_TEXT_MAX = 2000
@@ -38,13 +41,32 @@ def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "somebody"
 
 
-def slack_date(at: datetime | None) -> str:
-    """A date Slack shows in each reader's own time zone, with a UTC fallback."""
+def slack_date(at: datetime | None, zone: tzinfo) -> str:
+    """A time every reader sees in their own time zone: Slack's date token, whose fallback
+    (for clients that cannot show it, and the console) is the time in the business zone."""
     if at is None:
         return "(unknown time)"
-    utc = at.astimezone(UTC)
-    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return (f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}"
+            f"|{format_local(at, zone)}>")
+
+
+# a time as domain/window.format_local writes it: '2026-11-20 14:03 KST'
+_LOCAL_TIME = re.compile(r"(?<!\|)\b(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) ([A-Za-z0-9+-]+)")
+
+
+def local_times(text: str, zone: tzinfo) -> str:
+    """text (mrkdwn, already escaped) with every business-zone time the domain wrote in its
+    sentences turned into slack_date's token; a time it cannot read back exactly stays text."""
+    def token(match: re.Match[str]) -> str:
+        try:
+            local = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            return match.group(0)
+        # the same words again (zone name included), so the token names that very moment
+        return slack_date(local, zone) if format_local(local, zone) == match.group(0) \
+            else match.group(0)
+
+    return _LOCAL_TIME.sub(token, text)
 
 
 def section(text: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 from typing import Any
 
 from domain.bulk import Skipped
@@ -44,10 +45,10 @@ def them(packing_nos: list[str]) -> str:
     return "the order" if len(packing_nos) == 1 else "the orders"
 
 
-def pending_request_message(request: Request, packing_nos: list[str],
+def pending_request_message(request: Request, packing_nos: list[str], zone: tzinfo,
                             warnings: list[str] | tuple[str, ...] = ()) -> Rendered:
     """Action, packing number(s), requester, note and warnings, with Approve and Reject."""
-    head = _head(request, AWAITING)
+    head = _head(request, AWAITING, zone)
     blocks = [section(head)]
     blocks += _orders(request, packing_nos, MESSAGE_BLOCKS_CHARS_BUDGET // 2)
     blocks += _warnings(warnings)
@@ -58,10 +59,11 @@ def pending_request_message(request: Request, packing_nos: list[str],
     return Rendered(_text(request, AWAITING, packing_nos), blocks)
 
 
-def decided_request_message(request: Request, packing_nos: list[str]) -> Rendered:
+def decided_request_message(request: Request, packing_nos: list[str],
+                            zone: tzinfo) -> Rendered:
     """The request message after the decision: who decided and when, and no buttons."""
     status = _decision_status(request)
-    blocks = [section(_head(request, status) + "\n" + _decided_line(request))]
+    blocks = [section(_head(request, status, zone) + "\n" + _decided_line(request, zone))]
     approved = request.decision is Decision.APPROVED
     blocks += _orders(request, packing_nos, MESSAGE_BLOCKS_CHARS_BUDGET // 2, effect=approved)
     blocks.append(context("The result will be posted in the thread."
@@ -84,18 +86,18 @@ def decision_reply(request: Request, packing_nos: list[str]) -> Rendered:
     return Rendered(truncate(text, FALLBACK_TEXT_MAX), [section(text)])
 
 
-def _head(request: Request, status: str) -> str:
+def _head(request: Request, status: str, zone: tzinfo) -> str:
     lines = [f"*{request.action.value.capitalize()} request #{request.id}* · {status}",
              f"*Requested by* {mention(request.requested_by)} on "
-             f"{slack_date(request.requested_at)}"]
+             f"{slack_date(request.requested_at, zone)}"]
     if request.note:
         lines.append(f"*Note:* {escape(truncate(request.note, NOTE_MAX))}")
     return "\n".join(lines)
 
 
-def _decided_line(request: Request) -> str:
+def _decided_line(request: Request, zone: tzinfo) -> str:
     verb = "Approved" if request.decision is Decision.APPROVED else "Rejected"
-    line = f"*{verb} by* {mention(request.decided_by)} on {slack_date(request.decided_at)}"
+    line = f"*{verb} by* {mention(request.decided_by)} on {slack_date(request.decided_at, zone)}"
     if request.reject_reason:
         line += f"\n*Reason:* {escape(truncate(request.reject_reason, REASON_MAX))}"
     return line

@@ -1,6 +1,7 @@
 """The request message in the approval channel, edited to its final status (no buttons left)."""
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from domain.job_result import JobResult
@@ -22,12 +23,13 @@ from handlers.render.results import status_counts
 NOTE_MAX = 500
 
 
-def final_request_message(request: Request, results: list[JobResult]) -> Rendered:
+def final_request_message(request: Request, results: list[JobResult],
+                          zone: tzinfo) -> Rendered:
     """Action, packing number(s), requester, decision and decider, and the final status."""
     action = request.action.value
     status = results[0].status if len(results) == 1 else status_counts(results)
     title = f"{action.capitalize()} request #{request.id}"
-    people = _people_lines(request)
+    people = _people_lines(request, zone)
     blocks = [section("\n".join([f"*{title}* · {status}", *people]))]
     blocks += _order_sections(results, MESSAGE_BLOCKS_CHARS_BUDGET - len(blocks[0]["text"]["text"]))
     blocks.append(context("The result is in the thread." if len(results) == 1
@@ -36,13 +38,13 @@ def final_request_message(request: Request, results: list[JobResult]) -> Rendere
     return Rendered(truncate(text, FALLBACK_TEXT_MAX), blocks)
 
 
-def _people_lines(request: Request) -> list[str]:
-    requested = slack_date(request.requested_at)
+def _people_lines(request: Request, zone: tzinfo) -> list[str]:
+    requested = slack_date(request.requested_at, zone)
     lines = [f"*Requested by* {mention(request.requested_by)} on {requested}"]
     if request.note:
         lines.append(f"*Note:* {escape(truncate(request.note, NOTE_MAX))}")
     decision = request.decision.value.capitalize()
-    decided = slack_date(request.decided_at)
+    decided = slack_date(request.decided_at, zone)
     lines.append(f"*{decision} by* {mention(request.decided_by)} on {decided}")
     return lines
 

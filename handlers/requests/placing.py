@@ -31,7 +31,8 @@ def place(deps: Deps, client: WebClient, body: dict[str, Any], state: ModalState
     the request, tell the requester and return None."""
     request = submitted.request
     channel = deps.approval_channel or state.channel or ""
-    message = pending_request_message(request, [j.packing_no for j in submitted.jobs], warnings)
+    message = pending_request_message(request, [j.packing_no for j in submitted.jobs],
+                                      deps.zone, warnings)
     try:
         ts = post_request_message(client, channel, message, request.stored_id)
     except SlackCallFailed as exc:

@@ -250,3 +250,36 @@ def test_the_app_behind_the_console_still_refuses_requests_not_signed_with_its_s
     assert answer.status == 401
     assert refusal(answer) == (
         "The app refused the request: its signature did not verify (HTTP 401).")
+
+
+def test_the_home_tab_shows_a_waiting_request_whose_approve_works_from_there(
+    console: Terminal,
+) -> None:
+    card = console.type("/cancelled QSPDEMO01")
+    console.type(number_of("Request resync", card))
+    posted = console.type("")
+    request_no = re.search(r"Resync request #(\d+)", posted).group(1)
+    console.type(f"as {APPROVER}")
+
+    home = console.type("home")
+
+    assert f"── Home tab of {APPROVER} (published when it is opened) ──" in home
+    assert "== Waiting for your approval ==" in home
+    assert f"Resync request #{request_no} · awaiting approval · `QSPDEMO01`" in home
+    assert re.search(r"Requested by @\w+ on \d{4}-\d{2}-\d{2} \d{2}:\d{2} KST", home)
+    decided = console.type(number_of("Approve", home))
+    assert "#approvals · message edited" in decided
+    assert "No request is waiting for your approval." in decided
+
+
+def test_the_shortcut_on_pasted_text_shows_the_cards_of_its_packing_numbers(
+    demo_db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = scripted(monkeypatch, capsys, "shortcut seller asks about qspdemo01 and QSPDEMO02",
+                   "shortcut good morning", "quit")
+
+    assert run.status == 0
+    assert "2 packing numbers in that message:" in run.out
+    assert "QSPDEMO01 · Resync Available" in run.out and "QSPDEMO02 · Recoverable" in run.out
+    assert "[1] Request resync  " in run.out or "[1] Request resync\n" in run.out
+    assert "That message names no packing number cancelbot knows" in run.out

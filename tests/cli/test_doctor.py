@@ -10,7 +10,8 @@ from bot.manifest import MANIFEST, bot_scopes, load_manifest
 from tests.cli.conftest import Run
 from tests.fakeslack import FakeSlack
 
-SCOPES = ["channels:history", "chat:write", "commands", "groups:history", "usergroups:read"]
+SCOPES = ["channels:history", "chat:write", "commands", "groups:history", "usergroups:read",
+          "files:write", "im:write"]
 APPROVALS = "C0APPROVALS"
 
 
@@ -49,7 +50,7 @@ def test_a_healthy_setup_passes_every_check(cancelbot: Callable[..., Run], confi
     run = cancelbot("doctor", "--manifest", str(manifest))
     assert run.status == 0, run.out
     assert "FAIL" not in run.out
-    assert "all 5 scopes of manifest.yml granted" in run.out
+    assert "all 7 scopes of manifest.yml granted" in run.out
     assert f"the bot is a member of {APPROVALS}" in run.out
     assert "S0APPROVERS (a user group of 2)" in run.out
     assert "All checks passed." in run.out
@@ -62,6 +63,15 @@ def test_a_missing_scope_is_named_with_how_to_grant_it(
     assert run.status == 1
     assert "FAIL slack scopes: missing usergroups:read" in run.out
     assert "reinstall the app" in run.out
+
+
+def test_a_token_from_before_the_export_is_told_which_scopes_it_lacks_and_what_for(
+        cancelbot: Callable[..., Run], configured: FakeSlack) -> None:
+    configured.scopes = set(SCOPES) - {"files:write", "im:write"}
+    run = cancelbot("doctor", "--manifest", str(MANIFEST))
+    assert run.status == 1
+    assert ("FAIL slack scopes: missing files:write (the CSV export of /cancelled list … "
+            "export), im:write (the direct message the CSV export is sent to)") in run.out
 
 
 def test_a_bot_outside_the_approval_channel_is_told_to_invite_it(

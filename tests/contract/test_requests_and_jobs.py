@@ -202,3 +202,47 @@ def test_a_running_job_is_locked_for_its_holder_or_for_anyone_when_no_owner_is_n
         assert u.jobs.lock_running(leased.id).id == leased.id
         assert u.jobs.lock_running(leased.id, "w2") is None
         assert u.jobs.lock_running(queued.id) is None
+
+
+# -- what the App Home lists ----------------------------------------------------------------
+
+def test_requests_awaiting_a_decision_are_the_posted_pending_ones_oldest_first(uow):
+    orders = add_orders(uow, *[cancelled(f"QSP2611240{n:03d}") for n in range(4)])
+    ids = []
+    for index, order in enumerate(orders):
+        with uow() as u:
+            submitted = submit_request(u, [order.packing_no], Action.RESYNC, "UREQUESTER", "",
+                                       ctx(NOW + timedelta(minutes=10 - index)))
+            ids.append(submitted.request.stored_id)
+        if index != 3:  # the last one's message was never posted
+            with uow() as u:
+                u.requests.set_message(ids[-1], "C0APPROVALS", f"1764118800.00000{index}")
+                u.commit()
+    with uow() as u:
+        approve(u, ids[0], "UAPPROVER", NOW, POLICY)
+
+    with uow() as u:
+        waiting = u.requests.awaiting_decision()
+
+    assert [r.id for r in waiting] == [ids[2], ids[1]]
+
+
+def test_requests_in_flight_are_the_users_own_with_an_active_job_newest_first(uow):
+    orders = add_orders(uow, *[cancelled(f"QSP2611240{n:03d}") for n in range(3)])
+    ids = []
+    for index, (order, who) in enumerate(zip(orders, ["UREQUESTER", "UOTHER", "UREQUESTER"],
+                                             strict=True)):
+        with uow() as u:
+            submitted = submit_request(u, [order.packing_no], Action.RESYNC, who, "",
+                                       ctx(NOW + timedelta(minutes=index)))
+            ids.append(submitted.request.stored_id)
+    with uow() as u:
+        [first_job] = u.jobs.for_request(ids[0])
+        u.jobs.update(first_job.moved(JobState.QUEUED).moved(JobState.RUNNING)
+                      .succeed("QSP2611260001", NOW))
+        u.commit()
+
+    with uow() as u:
+        mine = u.requests.in_flight_for("UREQUESTER")
+
+    assert [r.id for r in mine] == [ids[2]]

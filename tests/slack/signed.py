@@ -53,11 +53,13 @@ class SlackSender:
     secret: str = SIGNING_SECRET
 
     def post(self, body: str, *, timestamp: int | None = None, secret: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
-        """POST a form body signed at timestamp (default now) with secret (default ours)."""
+             headers: dict[str, str] | None = None,
+             content_type: str = "application/x-www-form-urlencoded") -> Reply:
+        """POST a body (a form unless told) signed at timestamp (default now) with secret
+        (default ours)."""
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         request = urllib.request.Request(self.events_url, data=body.encode(), method="POST")
-        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("Content-Type", content_type)
         request.add_header("X-Slack-Request-Timestamp", stamp)
         request.add_header("X-Slack-Signature", signature(secret or self.secret, stamp, body))
         for name, value in (headers or {}).items():
@@ -125,6 +127,54 @@ class SlackSender:
             "response_urls": [],
         }
         return self.post(urlencode({"payload": json.dumps(payload)}), **signing)
+
+
+    def home_opened(self, user: str, *, tab: str = "home", team: str = TEAM_ID,
+                    **signing: Any) -> Reply:
+        """The Events API's app_home_opened for user (JSON, as Slack sends events)."""
+        event = {"type": "app_home_opened", "user": user, "channel": "D0HOME" + user[-4:],
+                 "tab": tab, "event_ts": f"{time.time():.6f}"}
+        body = {"token": "unused", "team_id": team, "api_app_id": APP_ID, "event": event,
+                "type": "event_callback", "event_id": f"Ev{time.time_ns()}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": team, "user_id": "U0CANCELBOT", "is_bot": True}]}
+        return self.post(json.dumps(body), content_type="application/json", **signing)
+
+    def click_home(self, user: str, action_id: str, value: str | None = None, *,
+                   team: str = TEAM_ID, **signing: Any) -> Reply:
+        """Press a button on user's published Home tab (a view: no message, no response URL)."""
+        home = self.fake.homes[user]
+        button = find_button(home, action_id, value)
+        trigger = self.fake.new_trigger()
+        payload = {
+            "type": "block_actions", "team": {"id": team, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": APP_ID, "token": "unused", "trigger_id": trigger,
+            "container": {"type": "view", "view_id": home["id"]},
+            "view": {**home, "team_id": team, "app_installed_team_id": team},
+            "actions": [{**button, "block_id": button.get("block_id", "b"),
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        reply = self.post(urlencode({"payload": json.dumps(payload)}), **signing)
+        return Reply(reply.status, reply.body, "", trigger)
+
+    def shortcut(self, text: str, user: str, *, channel: str = SUPPORT,
+                 callback_id: str = "lookup_packing_numbers", team: str = TEAM_ID,
+                 **signing: Any) -> Reply:
+        """The message shortcut callback_id used by user on a message saying text."""
+        url, trigger = self.fake.response_url(), self.fake.new_trigger()
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "trigger_id": trigger,
+            "team": {"id": team, "domain": "smartship"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "channel": {"id": channel, "name": "seller-support"},
+            "message": {"type": "message", "user": "U0SELLERSUPPORT", "text": text,
+                        "ts": "1764118800.000200"},
+            "message_ts": "1764118800.000200", "response_url": url, "token": "unused",
+            "action_ts": f"{time.time():.6f}",
+        }
+        reply = self.post(urlencode({"payload": json.dumps(payload)}), **signing)
+        return Reply(reply.status, reply.body, url, trigger)
 
 
 def find_button(

@@ -8,6 +8,7 @@ import pytest
 from domain.model import CancelledBy, Origin, Recovery, Stage
 from handlers.actions import REQUEST_RESTORE, REQUEST_RESYNC
 from tests.blockkit_limits import assert_message_fits, duplicate_action_ids
+from tests.datetokens import fallbacks
 from tests.integration.builders import NOW, SEOUL, active, add_orders, cancelled
 from tests.slack.scenarios import REQUESTER
 from tests.slack.signed import buttons, find_button
@@ -33,7 +34,7 @@ def shown_text(message: dict) -> str:
         parts += [f["text"] for f in block.get("fields") or []]
         parts += [e.get("text", "") for e in block.get("elements") or []
                   if block["type"] == "context"]
-    return "\n".join(parts)
+    return fallbacks("\n".join(parts))
 
 
 STATUS_CASES = [

@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
+from handlers.actions import LOOKUP_SHORTCUT
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "slack" / "reference"  # Slack's published files (README there)
@@ -28,11 +29,20 @@ SCOPES_OF = {
     "conversations_replies": {"channels:history", "groups:history"},
     "conversations_history": {"channels:history", "groups:history"},
     "views_open": set(), "views_update": set(), "views_push": set(),
-    "chat_getPermalink": set(), "auth_test": set(),
+    "chat_getPermalink": set(), "auth_test": set(), "views_publish": set(),
+    # the CSV export of `/cancelled list … export`: Slack's external upload into a direct
+    # message with the user, which conversations.open finds or opens
+    "files_getUploadURLExternal": {"files:write"}, "files_completeUploadExternal": {"files:write"},
+    "conversations_open": {"im:write"},
     "apps_connections_open": set(),  # the app-level token's connections:write, not a bot scope
     "send_dict": set(),  # a response URL, no token at all
 }
-SLASH_COMMAND_SCOPE = "commands"
+SLASH_COMMAND_SCOPE = "commands"  # also what a message shortcut needs
+# The calls of the CSV export (README, "Bot token scopes"): asked for with the rest of the
+# surfaces of daily work in Slack, so that the app is installed once for all of them
+EXPORT_CALLS = {"files_getUploadURLExternal", "files_completeUploadExternal",
+                "conversations_open"}
+EVENTS_HEADING = "### Events and shortcuts"
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +90,7 @@ def test_buttons_and_modals_reach_the_app_in_socket_mode_and_over_http(manifest)
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert manifest["features"]["slash_commands"][0]["url"].endswith("/slack/events")
 
 
@@ -92,9 +103,48 @@ def test_every_scope_is_needed_by_a_call_the_code_makes(manifest):
     unknown = called - SCOPES_OF.keys()
     assert not unknown, f"add the scopes of {sorted(unknown)} to SCOPES_OF and manifest.yml"
 
-    needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called))
+    needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called | EXPORT_CALLS))
 
     assert bot_scopes(manifest) == needed
+
+
+def readme_events_and_shortcuts() -> set[str]:
+    """The events and shortcut callback ids the README's table explains."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split(EVENTS_HEADING, 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", section, flags=re.MULTILINE))
+
+
+def registered(pattern: str) -> set[str]:
+    """What handlers/ registers listeners for, read from their decorators."""
+    found: set[str] = set()
+    for path in (ROOT / "handlers").rglob("*.py"):
+        found |= set(re.findall(pattern, path.read_text()))
+    return found
+
+
+def test_the_home_tab_and_its_event_are_on_and_each_has_a_listener(manifest):
+    events = manifest["settings"]["event_subscriptions"]
+
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert events["bot_events"] == ["app_home_opened"]
+    assert events["request_url"].endswith("/slack/events")
+    assert set(events["bot_events"]) <= registered(r'@app\.event\("([a-z_]+)"\)')
+
+
+def test_the_message_shortcut_is_lookup_packing_numbers_and_has_a_listener(manifest):
+    shortcut, = manifest["features"]["shortcuts"]
+
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", LOOKUP_SHORTCUT)
+    assert shortcut["description"].startswith("Look up cancelled deliveries")
+    assert "LOOKUP_SHORTCUT" in "".join(registered(r'"callback_id": (LOOKUP_SHORTCUT)'))
+
+
+def test_every_event_and_shortcut_is_explained_in_the_readme(manifest):
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    shortcuts = {s["callback_id"] for s in manifest["features"]["shortcuts"]}
+
+    assert events | shortcuts == readme_events_and_shortcuts()
 
 
 ORIGINALS = {

@@ -46,7 +46,7 @@ def test_result_replies_and_request_messages_fit_block_kit(action, count, failin
     results = _results(action, count, failing_every)
 
     for message in (result_reply(results, "UREQUESTER1", 7),
-                    final_request_message(_request(action), results)):
+                    final_request_message(_request(action), results, UTC)):
         assert_message_fits(message.text, message.blocks)
         assert not any(b["type"] == "actions" for b in message.blocks)
 

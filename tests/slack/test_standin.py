@@ -110,3 +110,16 @@ def wait_for(condition, timeout: float = 30.0):
         assert time.monotonic() < deadline, "the condition never came true"
         time.sleep(0.01)
     return value
+
+
+def test_views_publish_keeps_one_home_per_user_under_one_view_id(standin, client):
+    home = {"type": "home", "blocks": [{"type": "section",
+                                        "text": {"type": "mrkdwn", "text": "first"}}]}
+
+    first = client.views_publish(user_id="U1", view=home)["view"]
+    again = client.views_publish(user_id="U1", view={**home, "blocks": []})["view"]
+    with pytest.raises(SlackApiError) as refused:
+        client.views_publish(user_id="U1", view={"type": "modal", "blocks": []})
+
+    assert again["id"] == first["id"] and standin.workspace.homes["U1"]["blocks"] == []
+    assert refused.value.response["error"] == "invalid_arguments"

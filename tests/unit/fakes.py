@@ -161,6 +161,17 @@ class FakeRequests(FakeRepo):
                  and r.requested_at < before]
         return found[:limit]
 
+    def awaiting_decision(self, limit: int = 100) -> list[Request]:
+        found = [r for r in self._s.requests.values()
+                 if r.decision is Decision.PENDING and r.message_ts is not None]
+        return sorted(found, key=lambda r: (r.requested_at, r.id or 0))[:limit]
+
+    def in_flight_for(self, user_id: str, limit: int = 100) -> list[Request]:
+        busy = {j.request_id for j in self._s.jobs.values() if j.state.active}
+        found = [r for r in self._s.requests.values()
+                 if r.requested_by == user_id and r.id in busy]
+        return sorted(found, key=lambda r: (r.requested_at, r.id or 0), reverse=True)[:limit]
+
 
 class FakeAudit(FakeRepo):
     def record(self, event: AuditEvent) -> None:

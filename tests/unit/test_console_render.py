@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.console.render import DIVIDER, clean_mrkdwn, plain_text, render_blocks, render_message
 from handlers.render.mrkdwn import context, escape, mention, section, slack_date
@@ -33,7 +34,7 @@ def test_mentions_read_as_at_user() -> None:
 def test_dates_read_as_their_fallback() -> None:
     at = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
-    assert clean_mrkdwn(f"on {slack_date(at)}") == "on 2026-11-26 01:00 UTC"
+    assert clean_mrkdwn(f"on {slack_date(at, ZoneInfo('Asia/Seoul'))}") == "on 2026-11-26 10:00 KST"
 
 
 def test_escaped_characters_read_as_themselves_and_are_not_taken_for_mentions() -> None:

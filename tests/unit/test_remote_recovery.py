@@ -14,6 +14,7 @@ from domain.ports import RemoteRecovery, RemoteState
 from domain.remote_recovery import PollPolicy, mismatch
 from domain.requests import Job, JobState
 from handlers.render.jobs import jobs_message
+from tests.datetokens import fallbacks
 from tests.unit.fakes import KST, SEOUL
 from tests.unit.test_render_history_jobs_usage import shown
 
@@ -74,7 +75,7 @@ def waiting_job() -> Job:
 
 
 def test_a_waiting_job_says_where_it_stands_in_slack():
-    text = shown(jobs_message(JobsOverview([waiting_job()], []), SEOUL))
+    text = fallbacks(shown(jobs_message(JobsOverview([waiting_job()], []), SEOUL)))
 
     assert ("• #6 resync `QSP2611230001` (request #4): waiting on the order service since "
             "2026-11-26 10:00 KST (recovery rcv-&lt;1&gt;), 2 errors in a row, last: the order "

@@ -12,11 +12,12 @@ from handlers.render.history import history_message
 from handlers.render.jobs import jobs_message
 from handlers.render.usage import usage_message
 from tests.blockkit_limits import assert_message_fits
+from tests.datetokens import fallbacks
 from tests.integration.builders import NOW, SEOUL, cancelled
 
 
 def shown(rendered) -> str:
-    return "\n".join(b["text"]["text"] for b in rendered.blocks if "text" in b)
+    return fallbacks("\n".join(b["text"]["text"] for b in rendered.blocks if "text" in b))
 
 
 def events(n: int, detail: str = "") -> list[AuditEvent]:

@@ -83,3 +83,27 @@ def test_a_content_type_other_than_form_or_json_is_not_slacks():
     with pytest.raises(NotSlackBody):
         read_body(urlencode(COMMAND), "multipart/form-data; boundary=x")
     assert read_body(urlencode(COMMAND), "application/x-www-form-urlencoded; charset=utf-8")
+
+
+SHORTCUT = {"type": "message_action", "callback_id": "lookup_packing_numbers",
+            "trigger_id": "1.2.3", "team": {"id": "T0001"}, "user": {"id": "U1"},
+            "channel": {"id": "C1"}, "message": {"type": "message", "text": "QSP2611260001",
+                                                 "ts": "1.000001"},
+            "response_url": "https://hooks.slack.com/a/1"}
+HOME_OPENED = {"type": "event_callback", "team_id": "T0001",
+               "event": {"type": "app_home_opened", "user": "U1", "tab": "home"}}
+
+
+def test_a_message_shortcut_and_a_home_event_are_read_whole():
+    assert read_body(as_payload(SHORTCUT), None) == SHORTCUT
+    assert read_body(json.dumps(HOME_OPENED), "application/json") == HOME_OPENED
+
+
+@pytest.mark.parametrize("change", [
+    lambda b: b.pop("callback_id"), lambda b: b.update(callback_id=7),
+    lambda b: b.pop("trigger_id"), lambda b: b["message"].update(text=["QSP1"]),
+    lambda b: b.pop("user"), lambda b: b.update(message="QSP2611260001"),
+])
+def test_a_message_shortcut_slack_would_not_send_is_refused(change):
+    with pytest.raises(NotSlackBody):
+        read_body(changed(SHORTCUT, change), None)
