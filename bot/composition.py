@@ -180,19 +180,21 @@ def background(settings: Settings, store: Store, lease: timedelta = LEASE,
     worker.reclaim_expired()
     if client is None and settings.slack_bot_token:
         client = slack_client(settings)
-    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner),
+    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner,
+                                                tuple(settings.approvers)),
                                 digest_posting(settings, client, store, worker.owner), settings)
     return worker, scheduler
 
 
-def outbox_delivery(client: WebClient | None, store: Store,
-                    owner: str) -> Callable[[], int] | None:
-    """The poller posting outbox rows into their Slack threads; None without a Slack client."""
+def outbox_delivery(client: WebClient | None, store: Store, owner: str,
+                    approvers: tuple[str, ...] = ()) -> Callable[[], int] | None:
+    """The poller posting outbox rows into their Slack threads (a reminder names approvers);
+    None without a Slack client."""
     if client is None:
         # nothing is lost: the results wait in the outbox for a worker that has a token
         log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
         return None
-    return lambda: deliver_due(store.uow, client, owner, utc_now())
+    return lambda: deliver_due(store.uow, client, owner, utc_now(), approvers=approvers)
 
 
 def digest_posting(settings: Settings, client: WebClient | None, store: Store,

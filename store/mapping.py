@@ -80,7 +80,7 @@ def sales_order_values(order: SalesOrder) -> dict[str, Any]:
 
 REQUEST_FIELDS = (
     "requested_by", "requested_at", "note", "decided_by", "decided_at", "reject_reason",
-    "channel_id", "message_ts",
+    "channel_id", "message_ts", "reminded_at",
 )
 
 

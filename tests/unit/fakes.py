@@ -187,6 +187,26 @@ class FakeRequests(_Repo):
                  and r.requested_at < before]
         return found[:limit]
 
+    def awaiting_closing(self, cancelled_until: datetime, *, unreminded_only: bool = False,
+                         limit: int = 100) -> list[Request]:
+        found = []
+        for _, request in sorted(self._s.requests.items()):
+            if request.decision is not Decision.PENDING or (
+                    unreminded_only and request.reminded_at is not None):
+                continue
+            if any(job.request_id == request.id and job.state is JobState.AWAITING_APPROVAL
+                   and self._s.orders[job.order_id].when_cancelled <= cancelled_until
+                   for job in self._s.jobs.values()):
+                found.append(request)
+        return found[:limit]
+
+    def mark_reminded(self, request_id: int, at: datetime) -> bool:
+        request = self._s.requests[request_id]
+        if request.reminded_at is not None or request.decision is not Decision.PENDING:
+            return False
+        self._s.requests[request_id] = replace(request, reminded_at=at)
+        return True
+
 
 class FakeJobs(_Repo):
     def add(self, job: Job) -> Job:
