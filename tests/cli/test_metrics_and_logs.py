@@ -67,8 +67,8 @@ def test_metrics_count_requests_ack_latency_jobs_outbox_and_slack_errors_in_http
     assert sample(samples, "cancelbot_ack_seconds_count", command="/cancelled help") == 2
     assert sample(samples, "cancelbot_ack_seconds_bucket", command="/cancelled help",
                   le="+Inf") == 2
-    assert sample(samples, "cancelbot_slack_api_errors_total", method="chat.postMessage",
-                  error="not_in_channel") >= 1
+    assert (sample(samples, "cancelbot_slack_api_errors_total", method="chat.postMessage",
+                   error="not_in_channel") or 0) >= 1
     assert sample(samples, "cancelbot_outbox_backlog") == 1
     for state in ("queued", "running", "waiting", "failed"):
         assert sample(samples, "cancelbot_jobs", state=state) == 0

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from domain.errors import AlreadyDecided
 from domain.model import Action
-from domain.reminders import EXPIRY, REMINDER, Notice, expire_due, remind_and_expire, remind_due
+from domain.reminders import EXPIRY, REMINDER, Notice, expire_due, remind_and_expire
 from domain.requests import Decision, JobState
 from domain.status import Status, status_of
 from domain.window import deadline
