@@ -36,6 +36,8 @@ class Deps:
     # how long that read may take before the modal opens without its answer
     sales_site: SalesSite | None = None
     site_read_seconds: float = SITE_READ_SECONDS
+    # an export of more orders than this says first that its file is coming
+    export_note_above: int = 1_000
 
     def ctx(self) -> StatusContext:
         """The status context at this moment."""

@@ -31,6 +31,10 @@ SCOPES_OF = {
     "chat_getPermalink": set(), "auth_test": set(),
     "apps_connections_open": set(),  # the app-level token's connections:write, not a bot scope
     "send_dict": set(),  # a response URL, no token at all
+    # the export's CSV file in the typist's direct message
+    "conversations_open": {"im:write"},
+    "files_getUploadURLExternal": {"files:write"},
+    "files_completeUploadExternal": {"files:write"},
 }
 SLASH_COMMAND_SCOPE = "commands"
 
