@@ -96,8 +96,10 @@ class MetricsServer:
 def command_of(body: dict[str, Any]) -> str:
     """A bounded label for what a request asked: `/cancelled list`, an action id, a modal."""
     if body.get("command"):
-        words = str(body.get("text") or "").split()
-        word = words[0].lower() if words else "usage"
+        words = str(body.get("text") or "").lower().split()
+        word = words[0] if words else "usage"
+        if word == "list" and "export" in words:
+            word = "export"
         return f"{body['command']} {word if word in SLASH_WORDS or word == 'usage' else 'lookup'}"
     kind = str(body.get("type") or "other")
     if kind == "block_actions":

@@ -5,7 +5,7 @@ The rows are text cells; a cell that a spreadsheet would read as a formula (star
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -46,22 +46,26 @@ def export_total(uow: UnitOfWork, query: ListQuery, ctx: StatusContext) -> int:
     return total_from_counts(uow.orders.counts(query, ctx), query)
 
 
-def export_orders(uow: UnitOfWork, query: ListQuery, ctx: StatusContext,
+def export_orders(uow_factory: Callable[[], UnitOfWork], query: ListQuery, ctx: StatusContext,
                   limit: int = EXPORT_LIMIT, page_size: int = EXPORT_PAGE) -> Export:
     """Every order matching query (ignoring its page), newest cancellation first, as the list
-    shows them; the rows are read page by page while the caller writes them, inside uow."""
-    total = export_total(uow, query, ctx)
+    shows them. The rows are read page by page while the caller writes them, each page in a
+    unit of work of its own, so that a big export holds no lock for long (on SQLite a
+    transaction holds the write lock)."""
+    with uow_factory() as uow:
+        total = export_total(uow, query, ctx)
     count = min(total, limit)
-    return Export(total, count, _rows(uow, replace(query, page=0, page_size=page_size), ctx,
-                                      count))
+    return Export(total, count, _rows(uow_factory, replace(query, page=0, page_size=page_size),
+                                      ctx, count))
 
 
-def _rows(uow: UnitOfWork, query: ListQuery, ctx: StatusContext,
+def _rows(uow_factory: Callable[[], UnitOfWork], query: ListQuery, ctx: StatusContext,
           count: int) -> Iterator[list[str]]:
     written = 0
     page = 0
     while written < count:
-        listed = uow.orders.page(replace(query, page=page), ctx).items
+        with uow_factory() as uow:
+            listed = uow.orders.page(replace(query, page=page), ctx, total=count).items
         if not listed:
             return
         for item in listed[:count - written]:

@@ -82,14 +82,18 @@ def show_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> 
 
 
 def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
-    """A page of cancelled orders for args.filters, with the counts; with --csv, the whole
-    list written to that file instead."""
+    """A page of cancelled orders for args.filters, with the counts."""
     query = parse_filters(args.filters, ctx.now, ctx.zone, page_size=PAGE_SIZE)
-    if args.csv is not None:
-        export = export_orders(uow, query, ctx)
-        args.csv.write_bytes(csv_bytes(export.rows))
-        return export_written(export, str(args.csv))
     return listing_message(list_orders(uow, query, ctx), ctx.zone)
+
+
+def write_csv(uow_factory: Callable[[], UnitOfWork], ctx: StatusContext,
+              args: argparse.Namespace) -> Rendered:
+    """`list --csv FILE`: the whole list for args.filters written to FILE; what was written."""
+    query = parse_filters(args.filters, ctx.now, ctx.zone, page_size=PAGE_SIZE)
+    export = export_orders(uow_factory, query, ctx)
+    args.csv.write_bytes(csv_bytes(export.rows))
+    return export_written(export, str(args.csv))
 
 
 def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
@@ -102,7 +106,11 @@ def run_view(command: Command) -> int:
     """Print one view; a refusal (unknown order, bad filter) goes to bot/cli.py as DomainError."""
     args = command.args
     ctx = command.settings.status_context(args.now)
-    with command.open_store().uow() as uow:
-        rendered = args.view(uow, ctx, args)
+    store = command.open_store()
+    if getattr(args, "csv", None) is not None:
+        rendered = write_csv(store.uow, ctx, args)
+    else:
+        with store.uow() as uow:
+            rendered = args.view(uow, ctx, args)
     print(plain_text(rendered.blocks))
     return 0

@@ -47,9 +47,8 @@ def export_answer(deps: Deps, client: WebClient, user_id: str, words: str,
         return nothing_to_export()
     if total > deps.export_note_above:
         say(export_progress(total))
-    with deps.uow() as uow:  # read page by page while the rows are written
-        export = export_orders(uow, query, ctx)
-        content = csv_bytes(export.rows)
+    export = export_orders(deps.uow, query, ctx)
+    content = csv_bytes(export.rows)  # read page by page while the rows are written
     filename = export_filename(ctx.now, ctx.zone)
     try:  # after the unit of work: no Slack call inside a transaction
         send_file_to_dm(client, user_id, filename, content, title=filename,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from domain.errors import AlreadyDecided
@@ -82,11 +83,9 @@ def test_a_request_still_awaiting_when_the_window_closes_expires_and_its_job_nev
         assert u.jobs.claim("w1", after, after + timedelta(minutes=1), 10) == []
         assert status_of(order, ctx(after)) is Status.RESYNC_UNAVAILABLE
         # an approver clicking now is told it expired; nothing is queued
-        try:
+        with pytest.raises(AlreadyDecided) as refused:
             approve(u, request_id, "UAPPROVER", after, POLICY)
-            raise AssertionError("an expired request was approved")
-        except AlreadyDecided as refused:
-            assert refused.decision == "expired"
+        assert refused.value.decision == "expired"
     assert [r.request_id for r in _outbox(sessions, EXPIRY)] == [request_id]
     assert _audit_kinds(sessions) == ["requested", "expired"]
 

@@ -34,6 +34,13 @@ def poll_at(app, now, owner: str = "bot-test:1:worker") -> int:
 def waiting_request(app) -> dict:
     with_sales_orders(app.uow, app.sessions, (cancelled(API_NO), SalesOrderStatus.VALID))
     message, _ = request_through_modal(app, API_NO)
+
+    def recorded() -> bool:  # the listener records the message once Slack answered its post
+        with app.uow() as uow:
+            request = uow.requests.get(1)
+        return request is not None and request.message_ts == message["ts"]
+
+    app.fake.wait_for(recorded)
     return message
 
 
