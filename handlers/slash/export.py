@@ -27,9 +27,6 @@ from handlers.render.listing import PAGE_SIZE, bad_filter_message
 from handlers.render.mrkdwn import Rendered
 from handlers.slack_client import SlackCallFailed
 
-# more orders than this take more than a moment to read and upload: a note says so first
-NOTE_ABOVE = 1_000
-
 log = logging.getLogger(__name__)
 
 
