@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,6 +22,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.logs import formatter_for
+from bot.metrics import MeasuredApp, Metrics
 from bot.scheduler import build_scheduler
 from bot.worker import LEASE, JobWorker, worker_owner
 from domain.ports import RecoveryService, SalesSite, UnitOfWork
@@ -47,10 +50,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def configure_logging() -> None:
-    """Log lines on stderr for the long-running commands, without APScheduler's line per poll."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(log_format: str = "text") -> None:
+    """Log lines on stderr for the long-running commands (text, or one JSON object per line),
+    without APScheduler's line per poll."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter_for(log_format))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per poll otherwise
 
 
@@ -136,14 +141,18 @@ CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
 
 def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
               clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
-              logger: logging.Logger | None = None, sales_site: SalesSite | None = None) -> App:
+              logger: logging.Logger | None = None, sales_site: SalesSite | None = None,
+              metrics: Metrics | None = None) -> App:
     """The Bolt app with every listener and the error handler. A request reaches a listener
     only when it is signed with SLACK_SIGNING_SECRET (else 401), comes from the workspace the
     bot token belongs to, and offers response URLs on Slack's host only (handlers/trust.py).
-    sales_site is read for the resync request modal."""
+    sales_site is read for the resync request modal; metrics, when given, counts and times
+    every request."""
     logger = logger or logging.getLogger("cancelbot.slack")
     logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
-    app = App(
+    app_type: Callable[..., App] = App if metrics is None else partial(MeasuredApp,
+                                                                        metrics=metrics)
+    app = app_type(
         client=client,  # it carries the bot token
         # Bolt's own check raises on a timestamp that is not a number and then hands the
         # unverified request to the error handler; ours runs first and refuses it with 401
@@ -164,6 +173,11 @@ def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClie
     for feature in FEATURES:
         feature.register(app, deps)
     return app
+
+
+def watch_store(metrics: Metrics, store: Store) -> None:
+    """Let metrics read jobs and outbox from store's database at each scrape."""
+    metrics.watch(session_factory(store.engine), utc_now)
 
 
 # -- the worker and the scheduler -------------------------------------------------------------
@@ -188,19 +202,23 @@ def background(settings: Settings, store: Store, lease: timedelta = LEASE,
     worker.reclaim_expired()
     if client is None and settings.slack_bot_token:
         client = slack_client(settings)
-    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner, settings.zone),
+    scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner,
+                                                        settings.zone, tuple(settings.approvers)),
                                 digest_posting(settings, client, store, worker.owner), settings)
     return worker, scheduler
 
 
 def outbox_delivery(client: WebClient | None, store: Store, owner: str,
-                    zone: tzinfo = UTC) -> Callable[[], int] | None:
-    """The poller posting outbox rows into their Slack threads; None without a Slack client."""
+                    zone: tzinfo = UTC, approvers: tuple[str, ...] = ()
+                    ) -> Callable[[], int] | None:
+    """The poller posting outbox rows into their Slack threads (a reminder names approvers);
+    None without a Slack client."""
     if client is None:
         # nothing is lost: the results wait in the outbox for a worker that has a token
         log.warning("SLACK_BOT_TOKEN is not set; results stay in the outbox")
         return None
-    return lambda: deliver_due(store.uow, client, owner, utc_now(), zone=zone)
+    return lambda: deliver_due(store.uow, client, owner, utc_now(), zone=zone,
+                               approvers=approvers)
 
 
 def digest_posting(settings: Settings, client: WebClient | None, store: Store,

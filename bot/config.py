@@ -56,6 +56,7 @@ class Settings:
     recovery_api_url: str | None = None  # Smartship's order service; None: cancelbot's book
     recovery_api_token: str | None = None
     recovery_timeout_hours: float = DEFAULT_RECOVERY_TIMEOUT_HOURS
+    log_format: str = "text"  # CANCELBOT_LOG_FORMAT: text, or json (one object per line)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -70,6 +71,9 @@ class Settings:
         except ValueError:
             raise ConfigError("CANCELBOT_POLL_SECONDS must be a number of seconds") from None
         timeout_hours = _recovery_timeout_hours(env.get("CANCELBOT_RECOVERY_TIMEOUT_HOURS"))
+        log_format = (env.get("CANCELBOT_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise ConfigError("CANCELBOT_LOG_FORMAT must be text or json")
         settings = cls(
             database_url=database_url(env),
             timezone_name=env.get("CANCELBOT_TIMEZONE") or DEFAULT_TIMEZONE,
@@ -88,6 +92,7 @@ class Settings:
             recovery_api_url=env.get("CANCELBOT_RECOVERY_API_URL") or None,
             recovery_api_token=env.get("CANCELBOT_RECOVERY_API_TOKEN") or None,
             recovery_timeout_hours=timeout_hours,
+            log_format=log_format,
         )
         _ = settings.zone  # read now, to fail early on an unknown time zone
         try:

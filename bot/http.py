@@ -1,4 +1,5 @@
-"""HTTP mode: the Bolt app at POST /slack/events and health at GET /healthz, served by waitress."""
+"""HTTP mode: the Bolt app at POST /slack/events, health at GET /healthz and the Prometheus
+metrics at GET /metrics, served by waitress."""
 from __future__ import annotations
 
 import logging
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, text
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
 
+from bot.metrics import METRICS_PATH, Metrics
 from handlers.payloads import NotSlackBody, read_body
 from handlers.trust import header_problem, refused
 
@@ -86,8 +88,10 @@ def _read_body(environ: Environ) -> bytes:
     return environ["wsgi.input"].read(length) if length > 0 and "wsgi.input" in environ else b""
 
 
-def wsgi_app(app: App, engine: Engine) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """The WSGI application: Slack's requests to Bolt, the health check, 404 for the rest."""
+def wsgi_app(app: App, engine: Engine, metrics: Metrics | None = None
+             ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """The WSGI application: Slack's requests to Bolt, the health check, the metrics (when
+    given), 404 for the rest."""
     slack = SlackEvents(app, path=EVENTS_PATH)
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -99,16 +103,22 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[Environ, StartResponse], Ite
                            [("Content-Type", "text/plain; charset=utf-8"),
                             ("Content-Length", str(len(body)))])
             return [body]
+        if metrics is not None and path == METRICS_PATH and method in ("GET", "HEAD"):
+            body, content_type = metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
         return slack(environ, start_response)
 
     return application
 
 
 def make_server(
-    app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000
+    app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000,
+    metrics: Metrics | None = None,
 ) -> BaseWSGIServer:
     """A waitress server bound to host:port (port 0: any free port); call .run() to serve."""
-    return create_server(wsgi_app(app, engine), host=host, port=port, threads=THREADS,
+    return create_server(wsgi_app(app, engine, metrics), host=host, port=port, threads=THREADS,
                          ident="cancelbot", max_request_body_size=MAX_BODY_BYTES)
 
 
@@ -117,15 +127,18 @@ class HttpRunner:
 
     mode = "HTTP"
 
-    def __init__(self, app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000) -> None:
-        self.server = make_server(app, engine, host, port)
+    def __init__(self, app: App, engine: Engine, host: str = "0.0.0.0", port: int = 3000,
+                 metrics: Metrics | None = None) -> None:
+        self.server = make_server(app, engine, host, port, metrics)
+        self.metrics = metrics
         self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
 
     @property
     def address(self) -> str:
         """Where Slack's requests are taken, e.g. http://0.0.0.0:3000/slack/events."""
         host, port = self.server.effective_host, self.server.effective_port
-        return f"http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH})"
+        extra = f", metrics: {METRICS_PATH}" if self.metrics is not None else ""
+        return f"http://{host}:{port}{EVENTS_PATH} (health: {HEALTH_PATH}{extra})"
 
     def start(self) -> None:
         self._thread.start()

@@ -66,6 +66,8 @@ def build_scheduler(
                       **every)
     scheduler.add_job(worker.withdraw_unposted, "interval", minutes=1, id="withdraw_unposted",
                       name="withdraw requests never posted")
+    scheduler.add_job(worker.remind_and_expire, "interval", minutes=1, id="remind_and_expire",
+                      name="remind of and expire undecided requests (rule 14)")
     if post_digest is not None:
         scheduler.add_job(
             post_digest,

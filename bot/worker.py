@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.recovery_polling import RecoveryPolling
-from domain import execution, remote_recovery, workflow
+from domain import execution, reminders, remote_recovery, workflow
 from domain.ports import RecoveryService, SalesSite, UnitOfWork
 from domain.requests import Job
 
@@ -112,6 +112,18 @@ class JobWorker:
             log.warning("withdrew request(s) never posted to Slack: %s",
                         ", ".join(map(str, withdrawn)))
         return withdrawn
+
+    def remind_and_expire(self) -> tuple[list[int], list[int]]:
+        """Remind once of the undecided requests whose window closes within 24 h, and expire
+        those whose window closed (rule 14); (expired ids, reminded ids)."""
+        with self.uow_factory() as uow:
+            expired, reminded = reminders.remind_and_expire(
+                uow, self.settings.status_context(self.clock()))
+        if expired:
+            log.info("expired request(s) nobody decided in time: %s", ", ".join(map(str, expired)))
+        if reminded:
+            log.info("reminded the approvers of request(s): %s", ", ".join(map(str, reminded)))
+        return expired, reminded
 
     def heartbeat(self) -> list[int]:
         """Renew the lease of every job held; returns the ids no longer held (abandoned)."""

@@ -143,6 +143,14 @@ class Requests(Protocol):
     def unposted(self, before: datetime, limit: int = 100) -> list[Request]:
         """Pending requests made before `before` whose request message was never recorded."""
         ...
+    def awaiting_closing(self, cancelled_until: datetime, *, unreminded_only: bool = False,
+                         limit: int = 100) -> list[Request]:
+        """Pending requests with an order awaiting approval cancelled at or before
+        cancelled_until (its window closes by then); unreminded_only: never reminded."""
+        ...
+    def mark_reminded(self, request_id: int, at: datetime) -> bool:
+        """Record the one reminder; False when the request was reminded or decided already."""
+        ...
 
     def awaiting_decision(self, limit: int = 100) -> list[Request]:
         """Pending requests whose request message is recorded, oldest first."""

@@ -17,6 +17,7 @@ class Decision(str, enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # nobody decided before the window closed (rule 14)
 
 
 class JobState(str, enum.Enum):
@@ -28,6 +29,7 @@ class JobState(str, enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # its request expired unapproved: it never runs (rule 14)
 
     @property
     def active(self) -> bool:
@@ -36,7 +38,8 @@ class JobState(str, enum.Enum):
 
     @property
     def final(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED)
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED,
+                        JobState.EXPIRED)
 
 
 ACTIVE_JOB_STATES = (
@@ -44,7 +47,7 @@ ACTIVE_JOB_STATES = (
 )
 
 _EDGES = {
-    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED},
+    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED, JobState.EXPIRED},
     # queued -> failed: the window closed before a worker got to it
     JobState.QUEUED: {JobState.RUNNING, JobState.FAILED},
     # running -> queued: a lease ran out and the job is handed back; running -> waiting:
@@ -55,6 +58,7 @@ _EDGES = {
     JobState.SUCCEEDED: set(),
     JobState.FAILED: set(),
     JobState.REJECTED: set(),
+    JobState.EXPIRED: set(),
 }
 
 
@@ -78,6 +82,7 @@ class Request(Stored):
     reject_reason: str = ""
     channel_id: str | None = None
     message_ts: str | None = None
+    reminded_at: datetime | None = None  # when its one reminder was written (rule 14)
     id: int | None = None
 
     def decide(self, decision: Decision, by: str, at: datetime, reason: str = "") -> Request:
@@ -159,4 +164,4 @@ def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Re
         return Recovery.DONE
     if state is JobState.FAILED:
         return Recovery.FAILED_RETRY
-    raise ValueError("a rejected job gives the order back its prior recovery")
+    raise ValueError("a rejected or expired job gives the order back its prior recovery")

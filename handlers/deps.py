@@ -13,6 +13,8 @@ from domain.workflow import ApprovalPolicy
 # Slack's trigger_id lives 3 s: the request modal's sales-site read gets half, leaving the rest
 # to the lookup and views.open
 SITE_READ_SECONDS = 1.5
+# more orders than this take more than a moment to read and upload (`list … export`)
+EXPORT_NOTE_ABOVE = 1_000
 
 
 class Approvers(Protocol):
@@ -36,6 +38,8 @@ class Deps:
     # how long that read may take before the modal opens without its answer
     sales_site: SalesSite | None = None
     site_read_seconds: float = SITE_READ_SECONDS
+    # an export of more orders than this says first that its file is coming
+    export_note_above: int = EXPORT_NOTE_ABOVE
 
     def ctx(self) -> StatusContext:
         """The status context at this moment."""

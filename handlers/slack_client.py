@@ -89,6 +89,35 @@ class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
+ErrorObserver = Callable[[str, str], object]  # (method, error) of a failed call
+
+
+class ObservedWebClient(WebClient):
+    """A WebClient that tells on_error about every call that failed (for /metrics)."""
+
+    def __init__(self, *, on_error: ErrorObserver, **options: Any) -> None:
+        super().__init__(**options)
+        self.on_error = on_error
+
+    def api_call(self, api_method: str, **options: Any) -> Any:
+        try:
+            return super().api_call(api_method, **options)
+        except Exception as exc:
+            failure = call_failure(exc, api_method)
+            self.on_error(api_method, _error_label(exc) if failure else type(exc).__name__)
+            raise
+
+
+def _error_label(exc: Exception) -> str:
+    """Slack's error code, HTTP status, or the kind of network failure: a short label."""
+    if isinstance(exc, SlackApiError):
+        data = getattr(exc.response, "data", None)
+        status = getattr(exc.response, "status_code", 0)
+        code = data.get("error") if isinstance(data, dict) else None
+        return str(code)[:64] if code and status == 200 else f"http_{status}"
+    return "timeout" if isinstance(exc, TimeoutError) else "connection"
+
+
 def make_web_client(
     token: str,
     base_url: str | None = None,
@@ -97,12 +126,14 @@ def make_web_client(
     retries: int = DEFAULT_RETRIES,
     interval_calculator: RetryIntervalCalculator | None = None,
     max_rate_limit_wait: float = MAX_IN_CALL_WAIT_SECONDS,
+    on_error: ErrorObserver | None = None,
 ) -> WebClient:
     """A WebClient at base_url (SLACK_API_URL; Slack's when None) with slack_sdk's retry handlers.
 
     Connection errors are retried only when urllib raised them before the request was sent
     (URLError): a connection dropped after sending may have posted, and is left to the caller.
     A 429 is retried (Slack did nothing); a 5xx only for calls that are safe to repeat.
+    on_error hears of every call that failed, after the retries.
     """
     interval = {"interval_calculator": interval_calculator} if interval_calculator else {}
     handlers = [
@@ -113,6 +144,8 @@ def make_web_client(
     options: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": handlers}
     if base_url:
         options["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+    if on_error is not None:
+        return ObservedWebClient(on_error=on_error, **options)
     return WebClient(**options)
 
 

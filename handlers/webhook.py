@@ -69,6 +69,19 @@ def is_slack_url(url: Any, api_url: str | None) -> bool:
     return found is not None and (found == SLACK or (bool(api_url) and found == origin(api_url)))
 
 
+SLACK_FILES = Origin("https", "files.slack.com", 443)  # where Slack's upload URLs point
+
+
+def is_upload_url(url: Any) -> bool:
+    """Whether url is where Slack takes a file's bytes (files.slack.com over https), or on
+    SLACK_API_URL's host when that is set: nothing is uploaded anywhere else."""
+    found = origin(url)
+    if found is None:
+        return False
+    with _lock:
+        return found == SLACK_FILES or found in _api_origins
+
+
 def _trusted(url: Any) -> bool:
     found = origin(url)
     if found is None:

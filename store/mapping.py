@@ -81,7 +81,7 @@ def sales_order_values(order: SalesOrder) -> dict[str, Any]:
 REQUEST_FIELDS = (
     "requested_by", "requested_at", "note", "decided_by", "decided_at", "reject_reason",
     "channel_id", "message_ts",
-)
+)  # not reminded_at: only the reminder's own conditional UPDATE writes it (rule 14)
 
 
 def request_values(request: Request) -> dict[str, Any]:
@@ -95,6 +95,7 @@ def to_request(row: RequestRow) -> Request:
         id=row.id,
         action=Action(row.action),
         decision=Decision(row.decision),
+        reminded_at=row.reminded_at,
         **{name: getattr(row, name) for name in REQUEST_FIELDS},
     )
 

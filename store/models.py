@@ -91,6 +91,7 @@ class RequestRow(Base):
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     channel_id: Mapped[str | None]
     message_ts: Mapped[str | None]
+    reminded_at: Mapped[datetime | None]  # migration 0008: the one reminder (rule 14)
 
 
 class JobRow(Base):

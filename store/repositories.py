@@ -34,6 +34,7 @@ from store.models import (
     RequestRow,
     SalesOrderRow,
 )
+from store.request_deadlines import RequestDeadlines
 from store.waiting_jobs import WaitingJobLeases
 
 
@@ -87,7 +88,7 @@ class SqlOrders:
         return listing.closing(self.session, query, ctx)
 
 
-class SqlRequests:
+class SqlRequests(RequestDeadlines):
     def __init__(self, session: Session) -> None:
         self.session = session
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.console.files import SharedFile
 from bot.console.standin import StandIn
 from bot.console.webapi import MESSAGE_METHODS, Params
 from bot.console.workspace import Team, Workspace
@@ -100,6 +101,11 @@ class FakeSlack(StandIn):
     @member_of.setter
     def member_of(self, channels: set[str] | None) -> None:
         self.workspace.member_of = channels
+
+    @property
+    def shared_files(self) -> list[SharedFile]:
+        """The files shared through the external upload (their bytes and channel), in order."""
+        return self.workspace.files.shared()
 
     def response_url(self) -> str:
         """A new response URL on this server, as Slack puts one in each command and click."""

@@ -34,7 +34,7 @@ HANDLERS = DOMAIN | {"handlers", "slack_bolt", "slack_sdk"}
 STORE = DOMAIN | {"store", "sqlalchemy", "alembic", "psycopg"}
 BOT_DEPENDENCIES = frozenset({
     "slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "psycopg", "apscheduler", "dateutil",
-    "waitress", "yaml",
+    "waitress", "yaml", "prometheus_client",
 })
 OURS = frozenset({"bot", "handlers", "domain", "store"})
 BOT = OURS | BOT_DEPENDENCIES

@@ -12,6 +12,7 @@ import secrets
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -28,6 +29,7 @@ from handlers.approvers import is_group_id
 TOKEN = "xoxb-console"  # the stand-in takes any bot token; this one never leaves the process
 SUPPORT_CHANNEL = "C0SUPPORT"
 DEFAULT_USER = "U0SUPPORT1"
+EXPORTS = "cancelbot-exports"  # under the current directory
 # what the console assumes when the environment does not say (a terminal has no Slack to ask)
 CONSOLE_DEFAULTS = {
     "CANCELBOT_POLL_SECONDS": "1",
@@ -51,6 +53,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                          help="the Slack user you start as (default %(default)s)")
     console.add_argument("--demo", action="store_true",
                          help="suggest things to try on the demo data (`cancelbot demo-data`)")
+    console.add_argument("--exports", type=Path, default=Path(EXPORTS), metavar="DIR",
+                         help="where the files the bot sends (`/cancelled list … export`) are "
+                         "saved; the console prints each one's path (default %(default)s)")
     console.set_defaults(run=run_console, setting_defaults=CONSOLE_DEFAULTS)
 
 
@@ -61,6 +66,7 @@ def run_console(command: Command) -> int:
     args, configured = command.args, command.settings
     with ExitStack() as cleanup:
         workspace = Workspace()
+        workspace.files.save_to = args.exports
         standin = StandIn(workspace).start()
         cleanup.callback(standin.stop)
         settings = replace(configured, slack_bot_token=TOKEN, slack_app_token=None,

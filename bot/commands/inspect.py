@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from bot.commands.context import READING, Command
 from bot.console.render import plain_text
+from domain.export import EXPORT_LIMIT, export_orders
 from domain.filters import FILTER_FORMS, parse_filters
 from domain.lookup import history, jobs_overview, list_orders, look_up
 from domain.ports import UnitOfWork
 from domain.status import StatusContext
+from handlers.render.export import csv_bytes, export_written
 from handlers.render.history import history_message
 from handlers.render.jobs import jobs_message
 from handlers.render.listing import PAGE_SIZE, listing_message
@@ -52,6 +55,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description=f"Filters: {FILTER_FORMS}.",
     )
     listing.add_argument("filters", nargs="*", metavar="FILTER")
+    listing.add_argument("--csv", metavar="FILE", type=Path, default=None,
+                         help="write the whole filtered list (every page, up to "
+                         f"{EXPORT_LIMIT:,} orders) to FILE as CSV, as `/cancelled list … "
+                         "export` sends it, instead of printing a page")
     listing.set_defaults(view=list_view)
     trail = commands.add_parser("history", help="the audit trail of one order")
     trail.add_argument("packing_no", metavar="PACKING_NO")
@@ -80,6 +87,15 @@ def list_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> 
     return listing_message(list_orders(uow, query, ctx), ctx.zone)
 
 
+def write_csv(uow_factory: Callable[[], UnitOfWork], ctx: StatusContext,
+              args: argparse.Namespace) -> Rendered:
+    """`list --csv FILE`: the whole list for args.filters written to FILE; what was written."""
+    query = parse_filters(args.filters, ctx.now, ctx.zone, page_size=PAGE_SIZE)
+    export = export_orders(uow_factory, query, ctx)
+    args.csv.write_bytes(csv_bytes(export.rows))
+    return export_written(export, str(args.csv))
+
+
 def history_view(uow: UnitOfWork, ctx: StatusContext, args: argparse.Namespace) -> Rendered:
     """The audit trail of args.packing_no."""
     order, events = history(uow, args.packing_no)
@@ -90,7 +106,11 @@ def run_view(command: Command) -> int:
     """Print one view; a refusal (unknown order, bad filter) goes to bot/cli.py as DomainError."""
     args = command.args
     ctx = command.settings.status_context(args.now)
-    with command.open_store().uow() as uow:
-        rendered = args.view(uow, ctx, args)
+    store = command.open_store()
+    if getattr(args, "csv", None) is not None:
+        rendered = write_csv(store.uow, ctx, args)
+    else:
+        with store.uow() as uow:
+            rendered = args.view(uow, ctx, args)
     print(plain_text(rendered.blocks))
     return 0

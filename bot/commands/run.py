@@ -19,9 +19,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.commands.context import Command, CommandFailed
-from bot.composition import background, build_app, configure_logging, slack_client
+from bot.composition import background, build_app, configure_logging, slack_client, watch_store
 from bot.config import Settings
 from bot.http import HttpRunner
+from bot.metrics import METRICS_PATH, Metrics, MetricsServer
 from bot.scheduler import run_until_signalled
 
 DEFAULT_PORT = 3000
@@ -56,6 +57,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("--port", type=_port, default=DEFAULT_PORT,
                      help="HTTP mode: the port to listen on, 0 for any free one (the log "
                      "says which) (default %(default)s)")
+    run.add_argument("--metrics-port", type=_port, default=None,
+                     help="serve GET /metrics (Prometheus) on this port too, 0 for any free "
+                     "one (the log says which); needed in Socket Mode, where no HTTP server "
+                     "runs (in HTTP mode /metrics is on --port already)")
     run.set_defaults(run=run_bot)
 
 
@@ -67,24 +72,47 @@ def _port(text: str) -> int:
 
 def run_bot(command: Command) -> int:
     """Serve until SIGTERM or SIGINT: 0 after a clean stop; CommandFailed when it cannot start."""
-    configure_logging()
     settings = command.settings
+    configure_logging(settings.log_format)
     problem = missing_setting(settings)
     if problem:
         raise CommandFailed(problem)
-    client = slack_client(settings)
+    metrics = Metrics()
+    client = slack_client(settings, on_error=metrics.slack_error)
     problem = token_problem(client, settings.slack_api_url)
     if problem:
         raise CommandFailed(problem)
     store = command.open_store()
+    watch_store(metrics, store)
     # fails here if the database does not answer
     worker, scheduler = background(settings, store, client=client)
-    app = build_app(settings, store.uow, client, sales_site=store.sales_site)
-    front = make_front(app, settings, store.engine, command.args.host, command.args.port)
+    app = build_app(settings, store.uow, client, sales_site=store.sales_site, metrics=metrics)
+    front = make_front(app, settings, store.engine, command.args.host, command.args.port,
+                       metrics)
+    metrics_server = serve_metrics(metrics, command.args.host, command.args.metrics_port)
     front.start()
     log.info("serving Slack in %s mode at %s", front.mode, front.address)
-    run_until_signalled(scheduler, worker, before_stop=front.stop)
+
+    def stop() -> None:
+        front.stop()
+        if metrics_server is not None:
+            metrics_server.stop()
+
+    run_until_signalled(scheduler, worker, before_stop=stop)
     return 0
+
+
+def serve_metrics(metrics: Metrics, host: str, port: int | None) -> MetricsServer | None:
+    """The --metrics-port server, None without one; StartFailed when it cannot listen."""
+    if port is None:
+        return None
+    try:
+        server = metrics.serve(host, port)
+    except OSError as exc:
+        raise StartFailed(f"Cannot serve metrics on {host}:{port} ({exc.strerror or exc}); "
+                          "choose another --metrics-port.") from None
+    log.info("serving metrics at http://%s:%d%s", host, server.port, METRICS_PATH)
+    return server
 
 
 class StartFailed(CommandFailed):
@@ -112,12 +140,14 @@ def token_problem(client: WebClient, api_url: str | None) -> str | None:
                 "check the network, or SLACK_API_URL if it is set.")
 
 
-def make_front(app: App, settings: Settings, engine: Engine, host: str, port: int) -> Front:
-    """Socket Mode when SLACK_APP_TOKEN is set, else the HTTP server on host:port."""
+def make_front(app: App, settings: Settings, engine: Engine, host: str, port: int,
+               metrics: Metrics | None = None) -> Front:
+    """Socket Mode when SLACK_APP_TOKEN is set, else the HTTP server on host:port (with
+    GET /metrics when metrics are given)."""
     if settings.slack_app_token:
         return SocketModeRunner(app, settings.slack_app_token)
     try:
-        return HttpRunner(app, engine, host, port)
+        return HttpRunner(app, engine, host, port, metrics)
     except OSError as exc:
         raise StartFailed(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); "
                           "choose another --port or --host.") from None

@@ -40,8 +40,8 @@ def _seconds(text: str) -> float:
 
 def run_worker(command: Command) -> int:
     """Poll until SIGTERM or SIGINT; 0 after a clean stop."""
-    configure_logging()
     settings = command.settings
+    configure_logging(settings.log_format)
     lease = timedelta(seconds=command.args.lease_seconds)
     # fails here, before any poll, if the database does not answer
     worker, scheduler = background(settings, command.open_store(), lease)

@@ -79,6 +79,11 @@ class Screen:
                 self._results.notify_all()
 
     def _body(self, message: Message) -> list[str]:
+        return self._text(message) + [
+            f"file {f.get('title') or f.get('name')}: saved to {f['path']}" if f.get("path")
+            else f"file {f.get('title') or f.get('name')}" for f in message.files]
+
+    def _text(self, message: Message) -> list[str]:
         try:
             return render_message(message.as_slack(), self._numberer(message), self.bold)
         except Exception:  # a block the renderer does not expect: the text still tells it

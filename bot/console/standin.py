@@ -77,6 +77,12 @@ class StandIn:
             return 404, "no_service"
         return 200, "ok"
 
+    def upload(self, path: str, content: bytes) -> tuple[int, str]:
+        """(status, text) for the bytes POSTed to an upload URL, as Slack answers them."""
+        if not self.workspace.files.receive(path.rsplit("/", 1)[-1], content):
+            return 400, "invalid_upload"
+        return 200, f"OK - {len(content)}"
+
     def answer_headers(self) -> dict[str, str]:
         """Headers Slack adds to every Web API answer: the token's scopes, when set."""
         return {} if self.scopes is None else {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
@@ -101,6 +107,9 @@ def _handler_class(standin: StandIn) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
+            if url.path.startswith("/upload/"):  # an external upload's bytes, as they are
+                status, text = standin.upload(url.path, self.rfile.read(length))
+                return self._answer(status, text.encode(), {}, "text/plain")
             try:
                 params = dict(parse_qsl(url.query, keep_blank_values=True))
                 params.update(parse_body(self.headers.get("Content-Type", ""),

@@ -43,6 +43,9 @@ class WebApi:
             "views.update": self.views_update,
             "views.publish": self.views_publish,
             "usergroups.users.list": self.usergroup_users,
+            "conversations.open": self.open_dm,
+            "files.getUploadURLExternal": self.upload_url,
+            "files.completeUploadExternal": self.complete_upload,
         }
 
     def call(self, method: str, params: Params) -> Params:
@@ -139,6 +142,44 @@ class WebApi:
         if group not in self.workspace.usergroups:
             return {"ok": False, "error": "no_such_subteam"}
         return {"users": list(self.workspace.usergroups[group])}
+
+    def open_dm(self, params: Params) -> Params:
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if len(users) != 1:  # the bot opens one person's direct message, never a group's
+            return {"ok": False, "error": "users_list_not_supplied" if not users
+                    else "too_many_users"}
+        return {"channel": {"id": self.workspace.files.dm_channel(users[0])}}
+
+    def upload_url(self, params: Params) -> Params:
+        try:
+            length = int(params["length"])
+        except (TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not params.get("filename") or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        reserved = self.workspace.files.reserve(str(params["filename"]), length)
+        return {"upload_url": f"{self.workspace.base_url}upload/{reserved.id}",
+                "file_id": reserved.id}
+
+    def complete_upload(self, params: Params) -> Params:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        channel = params.get("channel_id")
+        if not isinstance(files, list) or not files or not channel:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        for entry in files:
+            done = self.workspace.files.share(str(entry.get("id")), str(entry.get("title") or ""),
+                                              str(channel))
+            if done is None:
+                return {"ok": False, "error": "file_not_found"}
+            shared.append({"id": done.id, "name": done.filename, "title": done.title,
+                           "size": done.length,
+                           **({"path": str(done.path)} if done.path else {})})
+        self.workspace.post(str(channel), str(params.get("initial_comment") or ""),
+                            files=shared)
+        return {"files": shared}
 
 
 def page(messages: list[Params], params: Params, default_limit: int) -> Params:

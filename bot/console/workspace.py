@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.console.files import FileShelf
+
 BOT_USER_ID = "U0CANCELBOT"
 BOT_ID = "B0CANCELBOT"
 TEAM_ID = "T0CONSOLE"
@@ -45,6 +47,7 @@ class Message:
     visible_to: str | None = None
     deleted: bool = False
     edited: bool = False  # changed by chat.update (Slack then shows "edited")
+    files: list[dict[str, Any]] = field(default_factory=list)  # shared with the message
 
     def as_slack(self) -> dict[str, Any]:
         """The message as the Web API returns it."""
@@ -56,6 +59,8 @@ class Message:
             shown["metadata"] = self.metadata
         if self.edited:
             shown["edited"] = {"user": BOT_USER_ID, "ts": self.ts}
+        if self.files:
+            shown["files"] = self.files
         return shown
 
 
@@ -85,6 +90,7 @@ class Workspace:
         self.team = team
         self.base_url = ""  # where response URLs point; set by the server
         self.usergroups: dict[str, list[str]] = {}
+        self.files = FileShelf()  # the console points its save_to at a folder
         self.member_of: set[str] | None = None  # channels the bot is in (None: every one)
         self.views: dict[str, dict[str, Any]] = {}
         self.modals: list[str] = []  # the open modal stack, top last
@@ -105,11 +111,13 @@ class Workspace:
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None, metadata: dict[str, Any] | None = None,
-             visible_to: str | None = None) -> Message:
-        """A new message (a thread reply when thread_ts is given; ephemeral with visible_to)."""
+             visible_to: str | None = None,
+             files: list[dict[str, Any]] | None = None) -> Message:
+        """A new message (a thread reply when thread_ts is given; ephemeral with visible_to;
+        sharing files when given)."""
         with self.lock:
             message = Message(channel, self._ts(), text, blocks or [], thread_ts, metadata,
-                              visible_to)
+                              visible_to, files=files or [])
             if visible_to is None:
                 self._channels.setdefault(channel, []).append(message)
         self.on_change(Change("replied" if thread_ts else "posted", message))

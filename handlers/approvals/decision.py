@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided
+from domain.requests import Decision
 from domain.workflow import Submitted
 from handlers.actions import request_number
 from handlers.posting import LISTENER_MAX_WAIT_SECONDS, find_in_thread, mark, post_once
@@ -30,6 +31,9 @@ def request_id_of(action: dict[str, Any]) -> int:
 
 def already_decided_text(error: AlreadyDecided) -> str:
     """Who decided first, as a mention the reader recognises."""
+    if error.decision == Decision.EXPIRED.value:
+        return (f"Request #{error.request_id} already expired: nobody decided it before the "
+                "window closed; nothing more to do.")
     return (f"Request #{error.request_id} was already {error.decision} by "
             f"{mention(error.by)}; nothing more to do.")
 

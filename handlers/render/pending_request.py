@@ -24,6 +24,7 @@ from handlers.render.mrkdwn import (
 from handlers.render.results import RESTART_STAGES
 
 AWAITING = "Awaiting approval"
+EXPIRED = "Expired"
 IN_PROGRESS = {Action.RESYNC: "Resyncing", Action.RESTORE: "Recovering"}
 NOTE_MAX = 500
 REASON_MAX = 1000
@@ -66,9 +67,7 @@ def decided_request_message(request: Request, packing_nos: list[str],
     blocks = [section(_head(request, status, zone) + "\n" + _decided_line(request, zone))]
     approved = request.decision is Decision.APPROVED
     blocks += _orders(request, packing_nos, MESSAGE_BLOCKS_CHARS_BUDGET // 2, effect=approved)
-    blocks.append(context("The result will be posted in the thread."
-                          if approved else f"Nothing will run; {them(packing_nos)} can be "
-                          "requested again."))
+    blocks.append(context(_after(request, packing_nos)))
     return Rendered(_text(request, status, packing_nos), blocks)
 
 
@@ -95,7 +94,20 @@ def _head(request: Request, status: str, zone: tzinfo) -> str:
     return "\n".join(lines)
 
 
+def _after(request: Request, packing_nos: list[str]) -> str:
+    if request.decision is Decision.APPROVED:
+        return "The result will be posted in the thread."
+    if request.decision is Decision.EXPIRED:
+        return "Nothing will run: the window closed before anybody decided (rule 14)."
+    return f"Nothing will run; {them(packing_nos)} can be requested again."
+
+
 def _decided_line(request: Request, zone: tzinfo) -> str:
+    if request.decision is Decision.EXPIRED:
+        line = f"*Expired* on {slack_date(request.decided_at, zone)}"
+        if request.reject_reason:
+            line += f": {escape(truncate(request.reject_reason, REASON_MAX))}"
+        return line
     verb = "Approved" if request.decision is Decision.APPROVED else "Rejected"
     line = f"*{verb} by* {mention(request.decided_by)} on {slack_date(request.decided_at, zone)}"
     if request.reject_reason:
@@ -106,6 +118,8 @@ def _decided_line(request: Request, zone: tzinfo) -> str:
 def _decision_status(request: Request) -> str:
     if request.decision is Decision.APPROVED:
         return f"Approved · {IN_PROGRESS[request.action]}"
+    if request.decision is Decision.EXPIRED:
+        return EXPIRED
     return "Rejected"
 
 

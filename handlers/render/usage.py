@@ -13,6 +13,8 @@ SUBCOMMANDS = (
     ("list [api|excel|site] [status:…] [seller:…] [site:…] [from:DATE] [to:DATE]",
      "list cancelled orders by tab with their counts, a page at a time",
      "list api status:resync_available from:7d"),
+    ("list [filters] export", "the whole filtered list (every page, up to 100,000 orders) as "
+     "a CSV file sent to you in a direct message", "list excel from:30d export"),
     ("history PACKING_NO", "who asked, who decided and what happened to an order",
      "history QSP2611260001"),
     ("jobs", "resyncs and restores queued or running, and results not yet in their thread",

@@ -9,11 +9,13 @@ from domain.errors import InvalidPackingNumber
 from domain.model import normalize_packing_no
 
 EXAMPLE_NO = "QSP2611260001"
+EXPORT_WORD = "export"
 
 
 class Kind(str, enum.Enum):
     LOOKUP = "lookup"
     LIST = "list"
+    EXPORT = "export"  # `list [filters] export`: the whole list as a CSV file
     HISTORY = "history"
     JOBS = "jobs"
     HELP = "help"
@@ -31,13 +33,17 @@ class Parsed:
 
 
 def parse_text(text: str | None) -> Parsed:
-    """Read the command text: a packing number, or list / history / jobs / help."""
+    """Read the command text: a packing number, or list (with export) / history / jobs /
+    help."""
     text = (text or "").strip()
     if not text:
         return Parsed(Kind.USAGE)
     word, _, rest = text.partition(" ")
     key, rest = word.lower(), rest.strip()
     if key == "list":
+        words = rest.split()
+        if any(w.lower() == EXPORT_WORD for w in words):
+            return Parsed(Kind.EXPORT, " ".join(w for w in words if w.lower() != EXPORT_WORD))
         return Parsed(Kind.LIST, rest)
     if key == "help":
         return Parsed(Kind.HELP)

@@ -21,7 +21,7 @@ from tests.orders import active_order, cancelled_order
 
 SEOUL = business_tz("Asia/Seoul")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SEOUL)
-CANCELLED_AT = NOW - timedelta(days=3)  # window open, closes 2026-12-06 10:00 KST
+CANCELLED_AT = NOW - timedelta(days=3)  # window open, closes 2026-12-07 10:00 KST
 
 
 def ctx(now: datetime = NOW, not_ready: tuple[str, ...] = ()) -> StatusContext:

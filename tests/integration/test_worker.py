@@ -161,6 +161,9 @@ class Recorder:
     def withdraw_unposted(self) -> list:
         return []
 
+    def remind_and_expire(self) -> tuple:
+        return [], []
+
 
 def scheduled(deliver=None, digest=None, poll=2.5):
     """The scheduler's jobs by id (started paused, so that job defaults are applied)."""
@@ -201,12 +204,13 @@ def test_a_sigterm_that_another_thread_receives_still_stops_the_process(db):
 def test_the_scheduler_polls_jobs_outbox_and_leases_and_never_doubles_a_poll():
     jobs = scheduled(deliver=lambda: 0, digest=lambda: None)
 
-    assert sorted(jobs) == ["deliver_outbox", "post_digest", "reclaim_expired", "run_due",
-                            "withdraw_unposted"]
+    assert sorted(jobs) == ["deliver_outbox", "post_digest", "reclaim_expired",
+                            "remind_and_expire", "run_due", "withdraw_unposted"]
     assert {(j.max_instances, j.coalesce) for j in jobs.values()} == {(1, True)}
     for name in ("run_due", "deliver_outbox", "reclaim_expired"):
         assert jobs[name].trigger.interval == timedelta(seconds=2.5)
     assert jobs["withdraw_unposted"].trigger.interval == timedelta(minutes=1)
+    assert jobs["remind_and_expire"].trigger.interval == timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("now, expected", [
@@ -222,4 +226,5 @@ def test_the_digest_is_posted_at_nine_in_the_business_time_zone(now, expected):
 
 
 def test_without_outbox_delivery_or_digest_the_scheduler_only_runs_jobs():
-    assert sorted(scheduled()) == ["reclaim_expired", "run_due", "withdraw_unposted"]
+    assert sorted(scheduled()) == ["reclaim_expired", "remind_and_expire", "run_due",
+                                   "withdraw_unposted"]

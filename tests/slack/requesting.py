@@ -97,6 +97,22 @@ def request_through_modal(app, packing_no: str, note: str = "", user: str = REQU
     return message, card
 
 
+def recorded_request(app, packing_no: str, note: str = "", user: str = REQUESTER
+                     ) -> tuple[dict[str, Any], Card]:
+    """request_through_modal, returning once the listener has recorded the request message
+    (it does so after Slack answered the post): what the App Home and the reminders read."""
+    message, card = request_through_modal(app, packing_no, note, user)
+    request_id = int(request_id_of(message))
+
+    def recorded() -> bool:
+        with app.uow() as uow:
+            request = uow.requests.get(request_id)
+        return request is not None and request.message_ts == message["ts"]
+
+    app.fake.wait_for(recorded)
+    return message, card
+
+
 def request_id_of(message: dict[str, Any]) -> str:
     """The request id its Approve button carries."""
     for block in message["blocks"]:

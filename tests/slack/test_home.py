@@ -10,7 +10,7 @@ from handlers.actions import HOME_APPROVE, HOME_REJECT, home_decision_value
 from tests.blockkit_limits import assert_view_fits
 from tests.datetokens import fallbacks, token_problems
 from tests.integration.builders import NOW, SEOUL, add_orders, cancelled
-from tests.slack.requesting import request_id_of, request_through_modal
+from tests.slack.requesting import recorded_request, request_id_of
 from tests.slack.scenarios import APPROVALS, APPROVER, REQUESTER
 from tests.slack.signed import buttons
 
@@ -54,7 +54,7 @@ def orders(app) -> None:
 
 def test_an_approver_sees_counts_closing_orders_own_requests_and_requests_waiting(running_app):
     orders(running_app)
-    message, _ = request_through_modal(running_app, LATER_NO, note="seller asked")
+    message, _ = recorded_request(running_app, LATER_NO, note="seller asked")
 
     home = open_home(running_app, APPROVER)
 
@@ -77,7 +77,7 @@ def test_an_approver_sees_counts_closing_orders_own_requests_and_requests_waitin
 def test_a_requester_who_is_no_approver_sees_their_request_in_flight_and_no_decisions(
         running_app):
     orders(running_app)
-    request_through_modal(running_app, LATER_NO)
+    recorded_request(running_app, LATER_NO)
 
     home = open_home(running_app, REQUESTER)
 
@@ -100,7 +100,7 @@ def test_the_messages_tab_publishes_nothing(running_app):
 def test_approve_on_the_home_decides_edits_the_request_message_and_refreshes_the_home(
         running_app):
     orders(running_app)
-    message, _ = request_through_modal(running_app, LATER_NO)
+    message, _ = recorded_request(running_app, LATER_NO)
     open_home(running_app, APPROVER)
     published = len(running_app.fake.calls_to("views.publish"))
 
@@ -122,7 +122,7 @@ def test_approve_on_the_home_decides_edits_the_request_message_and_refreshes_the
 def test_a_home_button_naming_another_message_than_the_recorded_one_changes_nothing(
         running_app):
     orders(running_app)
-    message, _ = request_through_modal(running_app, LATER_NO)
+    message, _ = recorded_request(running_app, LATER_NO)
     request_id = int(request_id_of(message))
     home = open_home(running_app, APPROVER)
     forged = home_decision_value(request_id, APPROVALS, "1764118800.999999")
@@ -143,7 +143,7 @@ def test_a_home_button_naming_another_message_than_the_recorded_one_changes_noth
 
 def test_reject_on_the_home_asks_for_a_reason_then_rejects_on_the_request_message(running_app):
     orders(running_app)
-    message, _ = request_through_modal(running_app, LATER_NO)
+    message, _ = recorded_request(running_app, LATER_NO)
     open_home(running_app, APPROVER)
     opened = len(running_app.fake.calls_to("views.open"))
 
@@ -163,7 +163,7 @@ def test_reject_on_the_home_asks_for_a_reason_then_rejects_on_the_request_messag
 
 def test_a_non_approver_pressing_a_home_approve_is_refused(running_app):
     orders(running_app)
-    message, _ = request_through_modal(running_app, LATER_NO)
+    message, _ = recorded_request(running_app, LATER_NO)
     home = open_home(running_app, APPROVER)
     running_app.fake.homes[OUTSIDER] = home  # the approver's home, replayed by somebody else
 

@@ -30,18 +30,14 @@ SCOPES_OF = {
     "conversations_history": {"channels:history", "groups:history"},
     "views_open": set(), "views_update": set(), "views_push": set(),
     "chat_getPermalink": set(), "auth_test": set(), "views_publish": set(),
-    # the CSV export of `/cancelled list … export`: Slack's external upload into a direct
-    # message with the user, which conversations.open finds or opens
-    "files_getUploadURLExternal": {"files:write"}, "files_completeUploadExternal": {"files:write"},
-    "conversations_open": {"im:write"},
     "apps_connections_open": set(),  # the app-level token's connections:write, not a bot scope
     "send_dict": set(),  # a response URL, no token at all
+    # the export's CSV file in the typist's direct message
+    "conversations_open": {"im:write"},
+    "files_getUploadURLExternal": {"files:write"},
+    "files_completeUploadExternal": {"files:write"},
 }
 SLASH_COMMAND_SCOPE = "commands"  # also what a message shortcut needs
-# The calls of the CSV export (README, "Bot token scopes"): asked for with the rest of the
-# surfaces of daily work in Slack, so that the app is installed once for all of them
-EXPORT_CALLS = {"files_getUploadURLExternal", "files_completeUploadExternal",
-                "conversations_open"}
 EVENTS_HEADING = "### Events and shortcuts"
 
 
@@ -103,7 +99,7 @@ def test_every_scope_is_needed_by_a_call_the_code_makes(manifest):
     unknown = called - SCOPES_OF.keys()
     assert not unknown, f"add the scopes of {sorted(unknown)} to SCOPES_OF and manifest.yml"
 
-    needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called | EXPORT_CALLS))
+    needed = {SLASH_COMMAND_SCOPE}.union(*(SCOPES_OF[m] for m in called))
 
     assert bot_scopes(manifest) == needed
 

@@ -30,7 +30,7 @@ from domain.ports import (
     ListQuery,
     Page,
 )
-from domain.requests import Decision, Request
+from domain.requests import Decision, JobState, Request
 from domain.status import StatusContext, status_of
 from domain.window import business_tz
 from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
@@ -165,6 +165,26 @@ class FakeRequests(FakeRepo):
         found = [r for r in self._s.requests.values()
                  if r.decision is Decision.PENDING and r.message_ts is not None]
         return sorted(found, key=lambda r: (r.requested_at, r.id or 0))[:limit]
+
+    def awaiting_closing(self, cancelled_until: datetime, *, unreminded_only: bool = False,
+                         limit: int = 100) -> list[Request]:
+        found = []
+        for _, request in sorted(self._s.requests.items()):
+            if request.decision is not Decision.PENDING or (
+                    unreminded_only and request.reminded_at is not None):
+                continue
+            if any(job.request_id == request.id and job.state is JobState.AWAITING_APPROVAL
+                   and self._s.orders[job.order_id].when_cancelled <= cancelled_until
+                   for job in self._s.jobs.values()):
+                found.append(request)
+        return found[:limit]
+
+    def mark_reminded(self, request_id: int, at: datetime) -> bool:
+        request = self._s.requests[request_id]
+        if request.reminded_at is not None or request.decision is not Decision.PENDING:
+            return False
+        self._s.requests[request_id] = replace(request, reminded_at=at)
+        return True
 
     def in_flight_for(self, user_id: str, limit: int = 100) -> list[Request]:
         busy = {j.request_id for j in self._s.jobs.values() if j.state.active}
