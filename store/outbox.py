@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.ports import OutboxMessage
@@ -54,6 +54,14 @@ class SqlOutbox:
         self.session.add(row)
         self.session.flush()
         return _to_message(row)
+
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        """Write several messages in one statement (their ids are not read back)."""
+        if messages:
+            self.session.execute(insert(OutboxRow), [
+                {"request_id": m.request_id, "kind": m.kind, "payload": m.payload,
+                 "created_at": m.created_at, "attempts": 0, "last_error": ""}
+                for m in messages])
 
     def claim_due(
         self, owner: str, now: datetime, lease_until: datetime, limit: int

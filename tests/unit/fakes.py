@@ -92,6 +92,9 @@ class FakeOrders(_Repo):
     def get_by_id(self, order_id: int) -> Order | None:
         return self._s.orders.get(order_id)
 
+    def by_ids(self, order_ids: list[int]) -> list[Order]:
+        return [self._s.orders[i] for i in order_ids if i in self._s.orders]
+
     def created_by_job(self, job_id: int) -> Order | None:
         return next((o for o in self._s.orders.values() if o.created_by_job == job_id), None)
 
@@ -257,10 +260,20 @@ class FakeJobs(_Repo):
     def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
         return self._holds(job_id, owner)
 
+    def lock_held(self, job_ids: list[int], owner: str) -> list[Job]:
+        return [job for i in sorted(job_ids) if (job := self._holds(i, owner)) is not None]
+
+    def update_many(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.update(job)
+
 
 class FakeAudit(_Repo):
     def record(self, event: AuditEvent) -> None:
         self._s.audit.append(event)
+
+    def record_many(self, events: list[AuditEvent]) -> None:
+        self._s.audit.extend(events)
 
     def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]:
         return [e for e in self._s.audit if e.packing_no in packing_nos]
@@ -271,6 +284,10 @@ class FakeOutbox(_Repo):
         stored = replace(message, id=self._s.new_id())
         self._s.outbox.append(stored)
         return stored
+
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        for message in messages:
+            self.add(message)
 
 
 class FakePackingNumbers(_Repo):
