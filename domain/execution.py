@@ -112,8 +112,12 @@ def finish_batch(uow: UnitOfWork, owner: str, reads: dict[int, Read],
     for job in held:
         order = orders[job.order_id]
         read = reads[job.stored_id]
-        outcome = (rules.Outcome(read.failure) if read.failure
-                   else _apply(uow, job, order, read.sales_order, ctx))
+        if read.failure:
+            outcome = rules.Outcome(read.failure)
+        else:
+            if job.action is Action.RESTORE and writes.touches(order):
+                writes.flush(uow)  # its duplicate check must see the batch's changes so far
+            outcome = _apply(uow, job, order, read.sales_order, ctx)
         done.append(record_outcome(uow, job, order, outcome, ctx.now, writes))
     writes.flush(uow)
     uow.commit()
@@ -157,20 +161,38 @@ def _finish(
 
 @dataclass
 class Writes:
-    """Job rows, audit events and thread messages of several jobs' ends, written together.
-    Nothing in a batch reads them back before its commit; the orders are written at once,
-    since a later job of the batch may read them (a restore looks for live duplicates)."""
+    """The order and job rows, audit events and thread messages of several jobs' ends,
+    written together before the commit. A restore reads orders (its live duplicates): before
+    it does, the gathered orders that share its sales order are written (touches/flush)."""
 
+    orders: list[Order] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
     messages: list[OutboxMessage] = field(default_factory=list)
+    sales_orders: set[tuple[str, str, str]] = field(default_factory=set)  # of orders gathered
+
+    def update(self, before: Order, after: Order) -> None:
+        """Gather an order's change (before: as read, after: as it is to be written)."""
+        self.orders.append(after)
+        self.sales_orders.update({_sales_order_of(before), _sales_order_of(after)})
+
+    def touches(self, order: Order) -> bool:
+        """Whether a gathered order change is to an order of the same sales order."""
+        return _sales_order_of(order) in self.sales_orders
 
     def flush(self, uow: UnitOfWork) -> None:
         """Write what was gathered, in uow, and start gathering again."""
+        uow.orders.update_many(self.orders)
         uow.jobs.update_many(self.jobs)
         uow.audit.record_many(self.events)
         uow.outbox.add_many(self.messages)
-        self.jobs, self.events, self.messages = [], [], []
+        self.orders, self.jobs, self.events, self.messages = [], [], [], []
+        self.sales_orders = set()
+
+
+def _sales_order_of(order: Order) -> tuple[str, str, str]:
+    """What makes two orders duplicates of each other (store: live_duplicates)."""
+    return order.seller_id, order.sales_site, order.sales_order_no
 
 
 def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outcome,
@@ -178,15 +200,15 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
     """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
     the audit event and the thread message, committed together by the caller (given writes,
     the last three are gathered there for the caller to flush before it commits)."""
+    gathered = writes or Writes()
     if outcome.failure is None:
-        uow.orders.update(outcome.done)
+        gathered.update(order, outcome.done)
         if outcome.created and outcome.created.id is None:
             uow.orders.add(replace(outcome.created, created_by_job=job.id))
         job = job.succeed(outcome.result_packing_no, now)
     else:
         job = job.fail(outcome.failure, now)
-        uow.orders.update(rules.after_failure(order, outcome.failure))
-    gathered = writes or Writes()
+        gathered.update(order, rules.after_failure(order, outcome.failure))
     gathered.jobs.append(job)
     _report(gathered, job, now)
     if writes is None:
@@ -245,8 +267,5 @@ def _give_up(uow: UnitOfWork, job: Job, now: datetime) -> None:
     cannot keep taking workers down; a new request stays allowed."""
     failure = Failure(
         FailureCode.SERVER_ERROR, f"the job stopped {job.attempts} times without finishing")
-    failed = job.fail(failure, now)
-    uow.orders.update(rules.after_failure(order_of(uow, job), failure))
-    writes = Writes([failed])
-    _report(writes, failed, now)
-    writes.flush(uow)
+    order = order_of(uow, job)
+    record_outcome(uow, job, order, rules.Outcome(failure), now)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,12 +29,24 @@ from store.mapping import (
 )
 from store.models import (
     AuditRow,
+    Base,
     JobRow,
     OrderRow,
     RequestRow,
     SalesOrderRow,
 )
 from store.waiting_jobs import WaitingJobLeases
+
+# built once: a restore asks this for every order it brings back
+_LIVE_DUPLICATES = select(OrderRow).where(
+    OrderRow.sales_site == bindparam("site"), OrderRow.sales_order_no == bindparam("number"),
+    OrderRow.seller_id == bindparam("seller"), OrderRow.state == OrderState.ACTIVE.value,
+    OrderRow.packing_no != bindparam("packing_no"),
+)
+# one executemany for a batch; "row_id" names the row, the other keys the columns set
+_ORDERS, _JOBS = Base.metadata.tables["orders"], Base.metadata.tables["jobs"]
+_UPDATE_ORDER = update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id"))
+_UPDATE_JOB = update(_JOBS).where(_JOBS.c.id == bindparam("row_id"))
 
 
 class SqlOrders:
@@ -61,15 +73,9 @@ class SqlOrders:
         return self._one(OrderRow.created_by_job == job_id)
 
     def live_duplicates(self, order: Order) -> list[Order]:
-        rows = self.session.scalars(
-            select(OrderRow).where(
-                OrderRow.sales_site == order.sales_site,
-                OrderRow.sales_order_no == order.sales_order_no,
-                OrderRow.seller_id == order.seller_id,
-                OrderRow.state == OrderState.ACTIVE.value,
-                OrderRow.packing_no != order.packing_no,
-            )
-        )
+        rows = self.session.scalars(_LIVE_DUPLICATES, {
+            "site": order.sales_site, "number": order.sales_order_no,
+            "seller": order.seller_id, "packing_no": order.packing_no})
         return [to_order(r) for r in rows]
 
     def add(self, order: Order) -> Order:
@@ -81,7 +87,13 @@ class SqlOrders:
     def update(self, order: Order) -> None:
         self.session.execute(
             update(OrderRow).where(OrderRow.id == order.id).values(**order_values(order))
+            .execution_options(synchronize_session=False)
         )
+
+    def update_many(self, orders: list[Order]) -> None:
+        if orders:
+            self.session.execute(_UPDATE_ORDER,
+                                 [{"row_id": o.id, **order_values(o)} for o in orders])
 
     def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
         return listing.page(self.session, query, ctx, total)
@@ -189,8 +201,8 @@ class SqlJobs(WaitingJobLeases):
         )
 
     def update_many(self, jobs: list[Job]) -> None:
-        if jobs:  # an ORM bulk UPDATE by primary key: one executemany
-            self.session.execute(update(JobRow), [{"id": j.id, **job_values(j)} for j in jobs])
+        if jobs:
+            self.session.execute(_UPDATE_JOB, [{"row_id": j.id, **job_values(j)} for j in jobs])
 
     # Leases. lease_owner stays on a finished job, as the record of which worker ran it.
 

@@ -13,13 +13,15 @@ from bot.config import Settings
 from bot.worker import JobWorker
 from domain import execution
 from domain.errors import SalesSiteUnavailable
-from domain.model import SalesOrder
+from domain.model import Action, Origin, SalesOrder
 from domain.ports import OutboxMessage, SalesSite
+from domain.workflow import approve, submit_request
 from store.models import AuditRow
 from store.repositories import EmbeddedSalesSite
-from tests.integration.builders import NOW, Database
+from tests.integration.builders import CANCELLED_AT, NOW, Database, add_orders, cancelled, ctx
 from tests.integration.job_support import (
     GATE_TIMEOUT,
+    POLICY,
     Clock,
     count,
     created_orders,
@@ -175,6 +177,28 @@ def test_no_more_sales_site_reads_are_in_flight_than_the_worker_allows(db, concu
 
     assert (site.begun, site.most) == (10, concurrency)
     assert sorted(outbox_job_ids(db.sessions)) == [j.stored_id for j in jobs]
+
+
+def test_of_two_restores_of_one_sales_order_in_a_batch_only_the_first_brings_it_back(db):
+    twins = add_orders(db.uow, *[
+        cancelled(no, origin=Origin.EXCEL, sales_order_no="SO-TWIN", cancelled_at=CANCELLED_AT)
+        for no in ("TWIN00001", "TWIN00002")])
+    queued_jobs(db.uow, db.sessions, restores=2)  # others in the same batch, around them
+    with db.uow() as u:
+        submitted = submit_request(u, [o.packing_no for o in twins], Action.RESTORE,
+                                   "UREQUESTER", "", ctx())
+    with db.uow() as u:
+        approve(u, submitted.request.stored_id, "UAPPROVER1", NOW, POLICY)
+
+    assert make_worker(db).run_due() == 4
+
+    by_packing_no = {r.packing_no: r for r in job_rows(db.sessions)}
+    first, second = by_packing_no["TWIN00001"], by_packing_no["TWIN00002"]
+    assert first.state == "succeeded"
+    assert (second.state, second.failure_code) == ("failed", "duplicate_alive")
+    assert "TWIN00001" in second.failure_detail
+    with db.uow() as u:
+        assert [o.packing_no for o in u.orders.live_duplicates(twins[1])] == ["TWIN00001"]
 
 
 class _FailingOnSeveral:

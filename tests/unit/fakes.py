@@ -92,6 +92,10 @@ class FakeOrders(_Repo):
     def get_by_id(self, order_id: int) -> Order | None:
         return self._s.orders.get(order_id)
 
+    def update_many(self, orders: list[Order]) -> None:
+        for order in orders:
+            self.update(order)
+
     def by_ids(self, order_ids: list[int]) -> list[Order]:
         return [self._s.orders[i] for i in order_ids if i in self._s.orders]
 
