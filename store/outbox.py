@@ -1,6 +1,7 @@
 """The outbox: thread messages written with the change they report, delivered later.
 
-Rows are leased to one deliverer at a time, so two bot processes never deliver the same row:
+Only the rows of requests whose jobs have all ended are claimed. Rows are leased to one
+deliverer at a time, so two bot processes never deliver the same row:
 PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; SQLite (one writer at a time)
 takes each row with a conditional UPDATE and checks the row count. Both paths use the
 conditional UPDATE, so an expired lease is taken over exactly once either way.
@@ -10,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.ports import OutboxMessage
+from domain.requests import ACTIVE_JOB_STATES
 from store.db import rows_matched
-from store.models import OutboxRow
+from store.models import JobRow, OutboxRow
 
 MAX_ERROR_CHARS = 2000
 
@@ -37,6 +39,13 @@ def _due(now: datetime) -> ColumnElement[bool]:
         or_(OutboxRow.lease_owner.is_(None), OutboxRow.lease_expires_at.is_(None),
             OutboxRow.lease_expires_at <= now),
     )
+
+
+def _request_finished() -> ColumnElement[bool]:
+    """No job of the row's request is still to end: its results are delivered together, so
+    rows of a request still running are not claimed (claiming them would only release them)."""
+    active = [state.value for state in ACTIVE_JOB_STATES]
+    return ~exists().where(JobRow.request_id == OutboxRow.request_id, JobRow.state.in_(active))
 
 
 def _held_by(message_id: int, owner: str) -> ColumnElement[bool]:
@@ -70,7 +79,7 @@ class SqlOutbox:
 
         A request's rows are claimed together because its results are delivered together.
         """
-        first = self._candidates(_due(now), limit)
+        first = self._candidates(and_(_due(now), _request_finished()), limit)
         if not first:
             return []
         request_ids = {row.request_id for row in first}
