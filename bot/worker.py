@@ -103,7 +103,8 @@ class JobWorker:
             self._busy.release()
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stop claiming; wait for the job in hand to finish. False if still busy at timeout."""
+        """Stop claiming and reading; wait for the jobs in hand to finish. False if still busy at
+        timeout."""
         self._stopping.set()
         return self._idle.wait(timeout)
 

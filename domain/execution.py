@@ -199,8 +199,9 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
                    now: datetime, writes: Writes | None = None) -> Job:
     """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
     the audit event and the thread message, committed together by the caller (given writes,
-    the last three are gathered there for the caller to flush before it commits)."""
-    gathered = writes or Writes()
+    they are gathered there for the caller to flush before it commits; a resync's new order
+    is written at once)."""
+    gathered = writes if writes is not None else Writes()
     if outcome.failure is None:
         gathered.update(order, outcome.done)
         if outcome.created and outcome.created.id is None:
