@@ -2,9 +2,9 @@
 
 Only the rows of requests whose jobs have all ended are claimed. Rows are leased to one
 deliverer at a time, so two bot processes never deliver the same row:
-PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; SQLite (one writer at a time)
-takes each row with a conditional UPDATE and checks the row count. Both paths use the
-conditional UPDATE, so an expired lease is taken over exactly once either way.
+PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; on SQLite the transaction
+holds the write lock from its start. Either way one conditional UPDATE takes the candidates
+still due, so an expired lease is taken over exactly once.
 """
 from __future__ import annotations
 
@@ -89,15 +89,15 @@ class SqlOutbox:
             None,
         )
         # read before the UPDATE: a lease still set here ran out without a result
-        seen = [(row.id, row.attempts > 0 or row.lease_owner is not None) for row in first + rest]
-        claimed = [(mid, doubt) for mid, doubt in seen if self._take(mid, owner, now, lease_until)]
-        return [_to_message(self._reread(mid), doubt) for mid, doubt in claimed]
-
-    def _reread(self, message_id: int) -> OutboxRow:
-        row = self.session.get(OutboxRow, message_id, populate_existing=True)
-        if row is None:  # taken by this transaction a moment ago, and rows are never deleted
-            raise LookupError(f"outbox row {message_id} is gone")
-        return row
+        doubt = {row.id: row.attempts > 0 or row.lease_owner is not None for row in first + rest}
+        # one UPDATE takes them all (a request may have a thousand rows), each only while it
+        # is still due, so an expired lease is taken over once
+        taken = self.session.scalars(
+            update(OutboxRow).where(OutboxRow.id.in_(doubt), _due(now))
+            .values(lease_owner=owner, lease_expires_at=lease_until).returning(OutboxRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all()
+        return [_to_message(row, doubt[row.id]) for row in sorted(taken, key=lambda r: r.id)]
 
     def _candidates(self, where: ColumnElement[bool], limit: int | None) -> list[OutboxRow]:
         stmt = select(OutboxRow).where(where).order_by(OutboxRow.id).limit(limit)
@@ -105,10 +105,6 @@ class SqlOutbox:
             # rows another deliverer is claiming right now are skipped, not waited for
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
-
-    def _take(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
-        return self._set(and_(OutboxRow.id == message_id, _due(now)),
-                         lease_owner=owner, lease_expires_at=lease_until)
 
     def _set(self, where: ColumnElement[bool], **values: Any) -> bool:
         result = self.session.execute(
