@@ -242,7 +242,8 @@ def _wait(condition: Any, log: Path) -> None:
 def bulk_table(bulks: list[BulkRun]) -> list[str]:
     lines = ["| sales-site reads at once | orders | approval → summary in thread, s | the "
              "approval's transaction, s | first read at, s | last read at, s | floor: reads "
-             "alone, s | reads seen | most at once | target |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "alone, s | reads seen | most at once | target |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for bulk in bulks:
         floor = -(-bulk.orders // bulk.concurrency) * SALES_SITE_DELAY
         verdict = ("PASS" if bulk.seconds <= BULK_TARGET else "FAIL") + f" (≤ {BULK_TARGET:g} s)"
