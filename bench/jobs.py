@@ -1,13 +1,16 @@
-"""Jobs benchmark: jobs per second from claim to commit, one worker process against two.
+"""Jobs benchmark: jobs per second from claim to commit, one worker process against two, each
+against its floor; and a 1,000-order bulk resync with a slow sales site (bench/jobs_bulk.py).
 
     .venv/bin/python bench/jobs.py [--jobs 2000] [--database sqlite|postgresql|both]
-                                   [--repeat 3] [--pg-url URL] [--no-write]
+                                   [--repeat 3] [--pg-url URL] [--bulk 1000] [--no-write]
 
 Each run starts from a fresh database (a temporary SQLite file, or the schema `bench_jobs` of
 the PostgreSQL database `cancelbot_bench`, created if missing) holding that many queued restore
 jobs. The workers are separate processes, each a bot.worker.JobWorker calling run_due until the
 queue is empty, released together once connected; the time runs from their release to the last
-commit. Writes its section of docs/benchmarks.md.
+commit. Right before each, the floor: as many processes taking as many trivial rows, one per
+transaction (select the first free row, mark it taken, commit), the least a queue that hands
+out each row once can do. Writes its section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -32,9 +35,18 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import data  # noqa: E402
 from bench._path import ROOT  # noqa: E402
+from bench.jobs_bulk import (  # noqa: E402
+    BULK_POLL,
+    SALES_SITE_DELAY,
+    BulkRun,
+    bulk_run,
+    bulk_section,
+    bulk_table,
+)
+from bench.jobs_floor import bare, floor_rows  # noqa: E402
 from bot.composition import job_worker, open_store  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.worker import BATCH, LEASE  # noqa: E402
+from bot.worker import BATCH, CONCURRENCY, LEASE  # noqa: E402
 from domain.model import Action, CancelledBy, Order, OrderState, Origin, Recovery  # noqa: E402
 from domain.requests import Decision, Job, JobState, Request  # noqa: E402
 from store.db import make_engine  # noqa: E402
@@ -48,6 +60,7 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cancelbot_bench"
 SCHEMA = "bench_jobs"
 WORKER_COUNTS = (1, 2)
 CHUNK = 1000
+TARGETS = {("sqlite", 1): 600, ("postgresql", 1): 500, ("postgresql", 2): 1000}  # jobs/s
 
 
 @dataclass
@@ -55,6 +68,7 @@ class Run:
     database: str
     workers: int
     seconds: float
+    floor_seconds: float  # the same count of trivial rows, one per transaction
     per_worker: list[int]
     statements: int  # SQL statements the workers sent, all told
     sql_seconds: float  # and the time they waited for them
@@ -110,12 +124,12 @@ def work(url: str, owner: str, now: datetime, ready, go, results) -> None:
     store.close()
 
 
-def timed_run(database: str, url: str, jobs: int, workers: int) -> Run:
+def released_together(url: str, workers: int, target) -> tuple[float, list[tuple]]:
+    """Start workers processes running target, release them at once; (seconds, reports)."""
     now = datetime.now(UTC)
-    queue_restores(url, jobs, now)
     ctx = multiprocessing.get_context("fork")  # spawn would re-import bench/store.py as `store`
     ready, go, results = ctx.Barrier(workers + 1), ctx.Event(), ctx.Queue()
-    processes = [ctx.Process(target=work, args=(url, f"bench{i}", now, ready, go, results))
+    processes = [ctx.Process(target=target, args=(url, f"bench{i}", now, ready, go, results))
                  for i in range(workers)]
     for process in processes:
         process.start()
@@ -125,10 +139,17 @@ def timed_run(database: str, url: str, jobs: int, workers: int) -> Run:
     reports = [results.get(timeout=600) for _ in processes]
     for process in processes:
         process.join()
+    return max(r[2] for r in reports) - started, reports
+
+
+def timed_run(database: str, url: str, jobs: int, workers: int) -> Run:
+    floor_rows(url, jobs)
+    floor, _ = released_together(url, workers, bare)
+    queue_restores(url, jobs, datetime.now(UTC))
+    seconds, reports = released_together(url, workers, work)
     check(url, jobs)
-    return Run(database, workers, max(r[2] for r in reports) - started,
-               [r[1] for r in sorted(reports)], sum(r[3] for r in reports),
-               sum(r[4] for r in reports))
+    return Run(database, workers, seconds, floor, [r[1] for r in sorted(reports)],
+               sum(r[3] for r in reports), sum(r[4] for r in reports))
 
 
 def check(url: str, jobs: int) -> None:
@@ -195,32 +216,38 @@ def postgres_reachable(url: str) -> bool:
 
 
 def table(runs: list[Run], jobs: int) -> list[str]:
-    lines = ["| database | worker processes | jobs/s (median) | runs, jobs/s | seconds (median) "
-             "| jobs per worker | vs one worker | ms per job in a worker | SQL per job "
-             "| ms of it in SQL |", "|---|---:|---:|---|---:|---|---:|---:|---:|---:|"]
+    lines = ["| database | worker processes | jobs/s (median) | runs, jobs/s | floor rows/s "
+             "(median) | jobs/s ÷ floor | jobs per worker | ms per job in a worker "
+             "| SQL per job | ms of it in SQL | target |",
+             "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---|"]
     for database in dict.fromkeys(r.database for r in runs):
-        base = None
         for workers in WORKER_COUNTS:
             mine = [r for r in runs if (r.database, r.workers) == (database, workers)]
             if not mine:
                 continue
             rates = sorted(jobs / r.seconds for r in mine)
             rate = statistics.median(rates)
-            base = base or rate
+            floor = statistics.median(jobs / r.floor_seconds for r in mine)
+            ratio = statistics.median(r.floor_seconds / r.seconds for r in mine)
             middle = min(mine, key=lambda r: abs(jobs / r.seconds - rate))
+            target = TARGETS.get((database, workers))
+            verdict = (f"{'PASS' if rate >= target else 'FAIL'} (≥ {target:,})"
+                       if target else "")
             lines.append(
                 f"| {database} | {workers} | **{rate:,.0f}** | "
-                f"{', '.join(f'{x:,.0f}' for x in rates)} | "
-                f"{statistics.median(r.seconds for r in mine):.2f} | "
-                f"{' + '.join(map(str, middle.per_worker))} | {rate / base:.2f}x | "
+                f"{', '.join(f'{x:,.0f}' for x in rates)} | {floor:,.0f} | {ratio:.2f}x | "
+                f"{' + '.join(map(str, middle.per_worker))} | "
                 f"{workers * 1000 / rate:.1f} | {middle.statements / jobs:.1f} | "
-                f"{middle.sql_seconds * 1000 / jobs:.1f} |")
+                f"{middle.sql_seconds * 1000 / jobs:.1f} | {verdict} |")
     return lines
 
 
-def markdown(runs: list[Run], versions: list[str], args: argparse.Namespace) -> str:
+def markdown(runs: list[Run], bulks: list[BulkRun], versions: list[str],
+             args: argparse.Namespace, load: str) -> str:
     out = [BEGIN, "## Jobs: claim to commit (`bench/jobs.py`)", "",
-           f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+           f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average before the "
+           f"run {load}, after it {load_average()} (the machine is shared: other work ran "
+           "meanwhile, so read the ratios to the floor first)",
            f"- Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
            f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
            + ", ".join(versions),
@@ -229,22 +256,27 @@ def markdown(runs: list[Run], versions: list[str], args: argparse.Namespace) -> 
            f"`{SCHEMA}` of `cancelbot_bench`).",
            f"- Workers are separate processes, each a `bot.worker.JobWorker` (batch {BATCH}, "
            f"lease {LEASE.total_seconds():g} s) calling `run_due` until the queue is empty; "
-           "timed from their common start (connected and warmed up) to the last commit. A job "
-           "is a claim, a start and a finish transaction (result, order, audit, outbox row); "
-           "outbox delivery to Slack is not included. Every run checks that each job "
-           "succeeded on its first attempt with one outbox row.",
-           "- The machine may be shared with other work while this runs: each run's rate is "
-           "listed, and the line shows their median.",
+           "timed from their common start (connected and warmed up) to the last commit. A batch "
+           "is two transactions: one claims and starts its jobs and reads their orders; one "
+           "writes every job's result, order, audit event and outbox row. Outbox delivery to "
+           "Slack is not included. Every run checks that each job succeeded on its first "
+           "attempt with one outbox row.",
+           "- **Floor**, measured right before each run with as many processes: the same count "
+           "of trivial rows taken one per transaction (select the first free row — `FOR UPDATE "
+           "SKIP LOCKED` on PostgreSQL —, mark it taken, commit). *jobs/s ÷ floor* above 1 "
+           "means a job costs less than the least one-row-per-commit queue.",
            f"- Reproduce: `.venv/bin/python bench/jobs.py --database {args.database}`", ""]
     out += table(runs, args.jobs)
+    if bulks:
+        out += ["", *bulk_section(bulks)]
     out += ["", "SQLite takes one writer at a time (every transaction begins IMMEDIATE), so a",
             "second worker process only adds contention: it is for a single instance.",
-            "PostgreSQL workers claim with `FOR UPDATE SKIP LOCKED` and commit in parallel, so",
-            "a second process about doubles the rate. One PostgreSQL worker is slower per job than",
-            "one SQLite worker because each statement is a round trip to the server (the SQL",
-            "column: time from sending a statement to its answer), which a second worker",
-            "overlaps. The sales-site read a resync adds is outside this measure."]
+            "PostgreSQL workers claim with `FOR UPDATE SKIP LOCKED` and commit in parallel."]
     return "\n".join(out + [END]) + "\n"
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -253,6 +285,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per database and worker count")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--bulk", type=int, default=1000,
+                        help="orders in the bulk resync run on PostgreSQL (0: no bulk run)")
+    parser.add_argument("--no-sequential", action="store_true",
+                        help="skip the bulk run with one sales-site read at a time")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     return parser.parse_args(argv)
 
@@ -263,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         args.database = "both" if postgres_reachable(args.pg_url) else "sqlite"
         print(f"database: {args.database}")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    load = load_average()
     runs: list[Run] = []
+    bulks: list[BulkRun] = []
     versions = []
     with tempfile.TemporaryDirectory(prefix="cancelbot-bench-jobs-") as directory:
         for kind in kinds:
@@ -275,10 +313,17 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(timed_run(kind, make(), args.jobs, workers))
                     r = runs[-1]
                     print(f"{kind}: {workers} worker(s): {args.jobs / r.seconds:,.0f} jobs/s "
-                          f"({r.seconds:.2f} s, {r.per_worker})", flush=True)
-    print("\n".join(table(runs, args.jobs)))
+                          f"({r.seconds:.2f} s, {r.per_worker}); floor "
+                          f"{args.jobs / r.floor_seconds:,.0f} rows/s", flush=True)
+        if "postgresql" in kinds and args.bulk:
+            log = Path(directory) / "bulk-worker.log"
+            for concurrency in [CONCURRENCY] + ([] if args.no_sequential else [1]):
+                bulks.append(bulk_run(postgres_url(args.pg_url), args.bulk, concurrency,
+                                      SALES_SITE_DELAY, BULK_POLL, log))
+                print(f"bulk: {concurrency} at once: {bulks[-1]}", flush=True)
+    print("\n".join(table(runs, args.jobs) + bulk_table(bulks)))
     if not args.no_write:
-        data.write_section(DOC, BEGIN, END, markdown(runs, versions, args))
+        data.write_section(DOC, BEGIN, END, markdown(runs, bulks, versions, args, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

@@ -185,9 +185,13 @@ def watch_store(metrics: Metrics, store: Store) -> None:
 def job_worker(settings: Settings, store: Store, owner: str | None = None,
                clock: Callable[[], datetime] | None = None, lease: timedelta = LEASE) -> JobWorker:
     """The worker that claims and runs approved jobs, named owner (default: unique per process),
-    on clock (default: utc_now)."""
+    on clock (default: utc_now), CANCELBOT_JOB_BATCH jobs per transaction. Only the HTTP sales
+    site is read CANCELBOT_SALES_SITE_CONCURRENCY at a time: the embedded one is the database
+    itself, which parallel reads would only crowd."""
+    concurrency = settings.sales_site_concurrency if settings.sales_site_api_url else 1
     return JobWorker(store.uow, store.sales_site, settings, owner or worker_owner(),
-                     clock or utc_now, lease=lease, recoveries=store.recoveries)
+                     clock or utc_now, lease=lease, batch=settings.job_batch,
+                     recoveries=store.recoveries, concurrency=concurrency)
 
 
 def background(settings: Settings, store: Store, lease: timedelta = LEASE,

@@ -12,6 +12,8 @@ from store.db import check_database_url, database_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 DEFAULT_RECOVERY_TIMEOUT_HOURS = 24.0
+DEFAULT_JOB_BATCH = 16
+DEFAULT_SALES_SITE_CONCURRENCY = 8
 
 
 def _words(value: str | None) -> frozenset[str]:
@@ -39,6 +41,18 @@ def _recovery_timeout_hours(value: str | None) -> float:
     return hours
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 from the variable name, or default when it is empty."""
+    value = env.get(name)
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -57,6 +71,8 @@ class Settings:
     recovery_api_token: str | None = None
     recovery_timeout_hours: float = DEFAULT_RECOVERY_TIMEOUT_HOURS
     log_format: str = "text"  # CANCELBOT_LOG_FORMAT: text, or json (one object per line)
+    job_batch: int = DEFAULT_JOB_BATCH  # jobs a worker claims, and finishes, per transaction
+    sales_site_concurrency: int = DEFAULT_SALES_SITE_CONCURRENCY  # reads a worker makes at once
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -93,6 +109,9 @@ class Settings:
             recovery_api_token=env.get("CANCELBOT_RECOVERY_API_TOKEN") or None,
             recovery_timeout_hours=timeout_hours,
             log_format=log_format,
+            job_batch=_count(env, "CANCELBOT_JOB_BATCH", DEFAULT_JOB_BATCH),
+            sales_site_concurrency=_count(env, "CANCELBOT_SALES_SITE_CONCURRENCY",
+                                          DEFAULT_SALES_SITE_CONCURRENCY),
         )
         _ = settings.zone  # read now, to fail early on an unknown time zone
         try:

@@ -86,7 +86,7 @@ def run_until_signalled(
     """Run the scheduler until SIGTERM or SIGINT, then stop cleanly (call on the main thread).
 
     On the signal, before_stop runs first (`cancelbot run` stops serving Slack there); then the
-    worker stops claiming, finishes the job in hand and releases what it claimed but did not
+    worker stops claiming, finishes the jobs in hand and releases what it claimed but did not
     start; the scheduler then waits for its running polls and stops.
     """
     received = threading.Event()

@@ -5,6 +5,11 @@ jobs to this worker's owner name, the lease is renewed while the worker holds th
 finished only by the worker still holding it. A worker that dies stops renewing; its jobs are
 reclaimed once their lease runs out and another worker runs them.
 
+Jobs go in batches (domain/execution.py): one transaction claims and starts up to `batch` jobs;
+the sales site is read for the batch's resyncs, at most `concurrency` reads at once on a small
+thread pool, outside any transaction; one transaction finishes the batch. Should that fail, the
+jobs are finished one by one, so one job's error does not hold the others back.
+
 With an order service (CANCELBOT_RECOVERY_API_URL) a claimed job is handed over to it instead
 of run in cancelbot's book, and each poll also looks at the jobs waiting on the service
 (bot/recovery_polling.py).
@@ -17,16 +22,21 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from bot.config import Settings
+from bot.config import DEFAULT_JOB_BATCH, DEFAULT_SALES_SITE_CONCURRENCY, Settings
 from bot.recovery_polling import RecoveryPolling
 from domain import execution, reminders, remote_recovery, workflow
+from domain.execution import Claimed, Read
 from domain.ports import RecoveryService, SalesSite, UnitOfWork
 from domain.requests import Job
+from domain.status import StatusContext
 
 LEASE = timedelta(seconds=60)
-BATCH = 10  # jobs claimed at once; the lease of every one of them is renewed while they wait
+# jobs claimed, and finished, in one transaction each; every one's lease is renewed meanwhile
+BATCH = DEFAULT_JOB_BATCH
+CONCURRENCY = DEFAULT_SALES_SITE_CONCURRENCY  # sales-site reads at once (a batch's resyncs)
 # posting a request message takes seconds; one still unrecorded after this never will be
 UNPOSTED_GRACE = timedelta(minutes=15)
 
@@ -44,10 +54,12 @@ class JobWorker:
     def __init__(
         self, uow_factory: Callable[[], UnitOfWork], sales_site: SalesSite, settings: Settings,
         owner: str, clock: Callable[[], datetime], lease: timedelta = LEASE, batch: int = BATCH,
-        recoveries: RecoveryService | None = None,
+        recoveries: RecoveryService | None = None, concurrency: int = CONCURRENCY,
     ) -> None:
         """recoveries: Smartship's order service, which then carries every job out; None for
-        cancelbot's own book."""
+        cancelbot's own book. concurrency: sales-site reads at once (1: one after another)."""
+        if batch < 1 or concurrency < 1:
+            raise ValueError("a worker's batch and concurrency must be at least 1")
         self.uow_factory = uow_factory
         self.sales_site = sales_site
         self.settings = settings
@@ -55,6 +67,7 @@ class JobWorker:
         self.clock = clock
         self.lease = lease
         self.batch = batch
+        self.concurrency = concurrency
         self._held: set[int] = set()  # claimed and not yet finished, so renewed
         self._held_lock = threading.Lock()
         self._busy = threading.Lock()  # one run_due at a time
@@ -90,7 +103,8 @@ class JobWorker:
             self._busy.release()
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stop claiming; wait for the job in hand to finish. False if still busy at timeout."""
+        """Stop claiming and reading; wait for the jobs in hand to finish. False if still busy at
+        timeout."""
         self._stopping.set()
         return self._idle.wait(timeout)
 
@@ -146,31 +160,99 @@ class JobWorker:
             claimed = self._claim()
             if not claimed:
                 break
-            for job in claimed:
-                if self._stopping.is_set():
-                    break
-                ran += self._run(job)
+            if self.polling is not None:
+                ran += self._hand_over(claimed)
+            else:
+                ran += self._run_batch(claimed)
         return ran
 
-    def _claim(self) -> list[Job]:
+    def _claim(self) -> list[Claimed]:
         now = self.clock()
         with self.uow_factory() as uow:
-            jobs = uow.jobs.claim(self.owner, now, now + self.lease, self.batch)
-            uow.commit()
+            claimed = execution.claim_batch(uow, self.owner, now, now + self.lease, self.batch)
         with self._held_lock:
-            self._held.update(j.stored_id for j in jobs)
-        return jobs
+            self._held.update(c.job.stored_id for c in claimed)
+        return claimed
+
+    def _run_batch(self, claimed: list[Claimed]) -> int:
+        """Read the sales site for the batch's resyncs, then finish the batch; how many ended."""
+        ctx = self.settings.status_context(self.clock())
+        reads: dict[int, Read] = {}
+        to_read = []
+        for job in claimed:
+            read = execution.read_first(job, ctx)
+            if read is None:
+                to_read.append(job)
+            else:
+                reads[job.job.stored_id] = read
+        reads.update(self._read_site(to_read))
+        return self._finish(reads, ctx)
+
+    def _read_site(self, claimed: list[Claimed]) -> dict[int, Read]:
+        """The sales site's answers for these jobs, read `concurrency` at a time; a job whose
+        read did not start (stopping, lease lost) or raised is left out."""
+        if len(claimed) <= 1 or self.concurrency == 1:
+            answers = [self._read_one(job) for job in claimed]
+        else:
+            with ThreadPoolExecutor(min(self.concurrency, len(claimed)),
+                                    thread_name_prefix="sales-site-read") as pool:
+                answers = list(pool.map(self._read_one, claimed))
+        return {job_id: read for job_id, read in answers if read is not None}
+
+    def _read_one(self, claimed: Claimed) -> tuple[int, Read | None]:
+        job_id = claimed.job.stored_id
+        if self._stopping.is_set() or job_id not in self.held:
+            return job_id, None  # not started: given back at the end of run_due, if still held
+        try:
+            return job_id, execution.read_site(self.sales_site, claimed.order)
+        except Exception:
+            # not renewed any more: the lease runs out and the job is tried again after it
+            log.exception("job %s stopped with an error; it is retried when its lease ends",
+                          claimed.job.id)
+            self._forget(job_id)
+            return job_id, None
+
+    def _finish(self, reads: dict[int, Read], ctx: StatusContext) -> int:
+        """Finish the jobs read for in one transaction; if it fails, each in one of its own."""
+        reads = {job_id: read for job_id, read in reads.items() if job_id in self.held}
+        if not reads:
+            return 0
+        try:
+            with self.uow_factory() as uow:
+                return len(execution.finish_batch(uow, self.owner, reads, ctx))
+        except Exception:
+            # rolled back whole: nothing of it was written, so each job can be finished alone
+            log.exception("finishing %d jobs together failed; finishing them one by one",
+                          len(reads))
+            return sum(self._finish_one(job_id, read, ctx) for job_id, read in reads.items())
+        finally:
+            for job_id in reads:
+                self._forget(job_id)
+
+    def _finish_one(self, job_id: int, read: Read, ctx: StatusContext) -> int:
+        try:
+            with self.uow_factory() as uow:
+                return len(execution.finish_batch(uow, self.owner, {job_id: read}, ctx))
+        except Exception:
+            log.exception("job %s stopped with an error; it is retried when its lease ends",
+                          job_id)
+            return 0
+
+    def _hand_over(self, claimed: list[Claimed]) -> int:
+        """Hand the batch's jobs to the order service, one transaction each (until stopping)."""
+        ran = 0
+        for job in claimed:
+            if self._stopping.is_set():
+                break
+            ran += self._run(job.job)
+        return ran
 
     def _run(self, job: Job) -> int:
         if job.id not in self.held:
             return 0  # its lease was lost while it waited its turn
         try:
             ctx = self.settings.status_context(self.clock())
-            if self.polling is not None:
-                remote_recovery.hand_over(self.uow_factory, job.stored_id, self.owner, ctx)
-            else:
-                execution.run_job(self.uow_factory, self.sales_site, job.stored_id, ctx,
-                                  self.owner)
+            remote_recovery.hand_over(self.uow_factory, job.stored_id, self.owner, ctx)
             return 1
         except Exception:
             # not renewed any more: the lease runs out and the job is tried again after it

@@ -148,13 +148,11 @@ def approve(
     if clicked_on and all(clicked_on) and not request.message_ts:
         request = replace(request, channel_id=clicked_on[0], message_ts=clicked_on[1])
         uow.requests.update(request)
-    jobs = []
-    for job in uow.jobs.for_request(request_id):
-        queued = job.moved(JobState.QUEUED)
-        uow.jobs.update(queued)
-        _set_recovery(uow, job.order_id, Recovery.IN_PROGRESS)
-        uow.audit.record(_event(now, user_id, "approved", queued))
-        jobs.append(queued)
+    jobs = [job.moved(JobState.QUEUED) for job in uow.jobs.for_request(request_id)]
+    # a bulk request has many jobs: each kind of row is written in one statement
+    uow.jobs.update_many(jobs)
+    _set_recoveries(uow, {job.order_id: Recovery.IN_PROGRESS for job in jobs})
+    uow.audit.record_many([_event(now, user_id, "approved", job) for job in jobs])
     uow.commit()
     return Submitted(request, jobs)
 
@@ -204,6 +202,12 @@ def withdraw_unposted(uow: UnitOfWork, now: datetime, grace: timedelta) -> list[
             continue
         withdrawn.append(request.stored_id)
     return withdrawn
+
+
+def _set_recoveries(uow: UnitOfWork, recoveries: dict[int, Recovery]) -> None:
+    """Set the recovery of each order (by id) to the one given for it."""
+    orders = uow.orders.by_ids(sorted(recoveries))
+    uow.orders.update_many([replace(o, recovery=recoveries[o.stored_id]) for o in orders])
 
 
 def _set_recovery(uow: UnitOfWork, order_id: int, recovery: Recovery) -> None:

@@ -1,21 +1,24 @@
 """The outbox: thread messages written with the change they report, delivered later.
 
-Rows are leased to one deliverer at a time, so two bot processes never deliver the same row:
-PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; SQLite (one writer at a time)
-takes each row with a conditional UPDATE and checks the row count. Both paths use the
-conditional UPDATE, so an expired lease is taken over exactly once either way.
+Only the job results of requests whose jobs have all ended are claimed. Rows are leased to one
+deliverer at a time, so two bot processes never deliver the same row:
+PostgreSQL locks its candidates with `FOR UPDATE SKIP LOCKED`; on SQLite the transaction
+holds the write lock from its start. Either way one conditional UPDATE takes the candidates
+still due, so an expired lease is taken over exactly once.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.job_result import JOB_RESULT
 from domain.ports import OutboxMessage
+from domain.requests import ACTIVE_JOB_STATES
 from store.db import rows_matched
-from store.models import OutboxRow
+from store.models import JobRow, OutboxRow
 
 MAX_ERROR_CHARS = 2000
 
@@ -39,6 +42,17 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def _request_finished() -> ColumnElement[bool]:
+    """A job result whose request has no job still to end: results are delivered together, so
+    those of a request still running are not claimed (claiming them would only release them).
+    Other kinds (a reminder, an expiry, a withdrawal) are for a request whose jobs may not
+    have run at all, and are due as they are."""
+    active = [state.value for state in ACTIVE_JOB_STATES]
+    return or_(OutboxRow.kind != JOB_RESULT,
+               ~exists().where(JobRow.request_id == OutboxRow.request_id,
+                               JobRow.state.in_(active)))
+
+
 def _held_by(message_id: int, owner: str) -> ColumnElement[bool]:
     return and_(OutboxRow.id == message_id, OutboxRow.lease_owner == owner,
                 OutboxRow.delivered_at.is_(None))
@@ -55,6 +69,14 @@ class SqlOutbox:
         self.session.flush()
         return _to_message(row)
 
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        """Write several messages in one statement (their ids are not read back)."""
+        if messages:
+            self.session.execute(insert(OutboxRow), [
+                {"request_id": m.request_id, "kind": m.kind, "payload": m.payload,
+                 "created_at": m.created_at, "attempts": 0, "last_error": ""}
+                for m in messages])
+
     def claim_due(
         self, owner: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[OutboxMessage]:
@@ -62,25 +84,25 @@ class SqlOutbox:
 
         A request's rows are claimed together because its results are delivered together.
         """
-        first = self._candidates(_due(now), limit)
+        first = self._candidates(and_(_due(now), _request_finished()), limit)
         if not first:
             return []
         request_ids = {row.request_id for row in first}
         rest = self._candidates(
-            and_(_due(now), OutboxRow.request_id.in_(request_ids),
+            and_(_due(now), _request_finished(), OutboxRow.request_id.in_(request_ids),
                  OutboxRow.id.not_in([row.id for row in first])),
             None,
         )
         # read before the UPDATE: a lease still set here ran out without a result
-        seen = [(row.id, row.attempts > 0 or row.lease_owner is not None) for row in first + rest]
-        claimed = [(mid, doubt) for mid, doubt in seen if self._take(mid, owner, now, lease_until)]
-        return [_to_message(self._reread(mid), doubt) for mid, doubt in claimed]
-
-    def _reread(self, message_id: int) -> OutboxRow:
-        row = self.session.get(OutboxRow, message_id, populate_existing=True)
-        if row is None:  # taken by this transaction a moment ago, and rows are never deleted
-            raise LookupError(f"outbox row {message_id} is gone")
-        return row
+        doubt = {row.id: row.attempts > 0 or row.lease_owner is not None for row in first + rest}
+        # one UPDATE takes them all (a request may have a thousand rows), each only while it
+        # is still due, so an expired lease is taken over once
+        taken = self.session.scalars(
+            update(OutboxRow).where(OutboxRow.id.in_(doubt), _due(now))
+            .values(lease_owner=owner, lease_expires_at=lease_until).returning(OutboxRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all()
+        return [_to_message(row, doubt[row.id]) for row in sorted(taken, key=lambda r: r.id)]
 
     def _candidates(self, where: ColumnElement[bool], limit: int | None) -> list[OutboxRow]:
         stmt = select(OutboxRow).where(where).order_by(OutboxRow.id).limit(limit)
@@ -88,10 +110,6 @@ class SqlOutbox:
             # rows another deliverer is claiming right now are skipped, not waited for
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
-
-    def _take(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
-        return self._set(and_(OutboxRow.id == message_id, _due(now)),
-                         lease_owner=owner, lease_expires_at=lease_until)
 
     def _set(self, where: ColumnElement[bool], **values: Any) -> bool:
         result = self.session.execute(

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from store.mapping import (
 )
 from store.models import (
     AuditRow,
+    Base,
     JobRow,
     OrderRow,
     RequestRow,
@@ -36,6 +37,17 @@ from store.models import (
 )
 from store.request_deadlines import RequestDeadlines
 from store.waiting_jobs import WaitingJobLeases
+
+# built once: a restore asks this for every order it brings back
+_LIVE_DUPLICATES = select(OrderRow).where(
+    OrderRow.sales_site == bindparam("site"), OrderRow.sales_order_no == bindparam("number"),
+    OrderRow.seller_id == bindparam("seller"), OrderRow.state == OrderState.ACTIVE.value,
+    OrderRow.packing_no != bindparam("packing_no"),
+)
+# one executemany for a batch; "row_id" names the row, the other keys the columns set
+_ORDERS, _JOBS = Base.metadata.tables["orders"], Base.metadata.tables["jobs"]
+_UPDATE_ORDER = update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id"))
+_UPDATE_JOB = update(_JOBS).where(_JOBS.c.id == bindparam("row_id"))
 
 
 class SqlOrders:
@@ -52,19 +64,19 @@ class SqlOrders:
     def get_by_id(self, order_id: int) -> Order | None:
         return self._one(OrderRow.id == order_id)
 
+    def by_ids(self, order_ids: list[int]) -> list[Order]:
+        if not order_ids:
+            return []
+        rows = self.session.scalars(select(OrderRow).where(OrderRow.id.in_(order_ids)))
+        return [to_order(r) for r in rows]
+
     def created_by_job(self, job_id: int) -> Order | None:
         return self._one(OrderRow.created_by_job == job_id)
 
     def live_duplicates(self, order: Order) -> list[Order]:
-        rows = self.session.scalars(
-            select(OrderRow).where(
-                OrderRow.sales_site == order.sales_site,
-                OrderRow.sales_order_no == order.sales_order_no,
-                OrderRow.seller_id == order.seller_id,
-                OrderRow.state == OrderState.ACTIVE.value,
-                OrderRow.packing_no != order.packing_no,
-            )
-        )
+        rows = self.session.scalars(_LIVE_DUPLICATES, {
+            "site": order.sales_site, "number": order.sales_order_no,
+            "seller": order.seller_id, "packing_no": order.packing_no})
         return [to_order(r) for r in rows]
 
     def add(self, order: Order) -> Order:
@@ -76,7 +88,13 @@ class SqlOrders:
     def update(self, order: Order) -> None:
         self.session.execute(
             update(OrderRow).where(OrderRow.id == order.id).values(**order_values(order))
+            .execution_options(synchronize_session=False)
         )
+
+    def update_many(self, orders: list[Order]) -> None:
+        if orders:
+            self.session.execute(_UPDATE_ORDER,
+                                 [{"row_id": o.id, **order_values(o)} for o in orders])
 
     def page(self, query: ListQuery, ctx: StatusContext, total: int | None = None) -> Page:
         return listing.page(self.session, query, ctx, total)
@@ -200,6 +218,10 @@ class SqlJobs(WaitingJobLeases):
             .execution_options(synchronize_session=False)
         )
 
+    def update_many(self, jobs: list[Job]) -> None:
+        if jobs:
+            self.session.execute(_UPDATE_JOB, [{"row_id": j.id, **job_values(j)} for j in jobs])
+
     # Leases. lease_owner stays on a finished job, as the record of which worker ran it.
 
     def claim(self, owner: str, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
@@ -213,13 +235,18 @@ class SqlJobs(WaitingJobLeases):
         if self._postgres:
             # locked until commit, so one update takes them all; rows another worker is
             # claiming this instant are skipped, never waited for
-            ids = self.session.scalars(queued.with_for_update(skip_locked=True)).all()
-            if ids:
-                self._update([JobRow.id.in_(ids)], leased)
-        else:  # one writer at a time; each row still only if nobody took it meanwhile
-            ids = [i for i in self.session.scalars(queued).all() if self._update(
-                [JobRow.id == i, JobRow.state == JobState.QUEUED.value], leased) == 1]
-        return self._fresh(list(ids))
+            queued = queued.with_for_update(skip_locked=True)
+        # on SQLite the transaction holds the write lock from its start (store/db.py), so
+        # nobody takes a row between the select and the update; the update still re-checks
+        ids = self.session.scalars(queued).all()
+        if not ids:
+            return []
+        rows = self.session.scalars(
+            update(JobRow).where(JobRow.id.in_(ids), JobRow.state == JobState.QUEUED.value)
+            .values(**leased).returning(JobRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all()
+        return sorted((to_job(r) for r in rows), key=lambda j: j.stored_id)
 
     def renew(self, job_id: int, owner: str, lease_until: datetime) -> bool:
         return self._update(self._held(job_id, owner), {"lease_expires_at": lease_until}) == 1
@@ -253,6 +280,20 @@ class SqlJobs(WaitingJobLeases):
             return None
         return self.get(job_id)
 
+    def lock_held(self, job_ids: list[int], owner: str) -> list[Job]:
+        if not job_ids:
+            return []
+        held = select(JobRow).where(
+            JobRow.id.in_(job_ids), JobRow.state == JobState.RUNNING.value,
+            JobRow.lease_owner == owner,
+        ).order_by(JobRow.id).execution_options(populate_existing=True)
+        if self._postgres:
+            # rows are locked as the sort hands them out, so in id order; a row another
+            # transaction changed meanwhile is waited for and its WHERE checked again
+            held = held.with_for_update()
+        # (SQLite: the transaction already holds the write lock)
+        return [to_job(r) for r in self.session.scalars(held)]
+
     @property
     def _postgres(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
@@ -285,6 +326,10 @@ class SqlAudit:
 
     def record(self, event: AuditEvent) -> None:
         self.session.execute(insert(AuditRow).values(**audit_values(event)))
+
+    def record_many(self, events: list[AuditEvent]) -> None:
+        if events:  # one executemany
+            self.session.execute(insert(AuditRow), [audit_values(e) for e in events])
 
     def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]:
         rows = self.session.scalars(

@@ -50,7 +50,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP at POST "
         "/slack/events and GET /healthz on --host:--port (needs SLACK_SIGNING_SECRET). "
         "SLACK_BOT_TOKEN is always needed. Approved jobs run in the same process. On SIGTERM "
-        "or Ctrl-C it stops serving, finishes the job in hand and exits with status 0.",
+        "or Ctrl-C it stops serving, finishes the jobs in hand and exits with status 0.",
     )
     run.add_argument("--host", default="0.0.0.0",
                      help="HTTP mode: the address to listen on (default %(default)s)")

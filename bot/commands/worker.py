@@ -17,7 +17,7 @@ from bot.worker import LEASE
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = commands.add_parser(
         "worker", help="run approved resyncs and restores until SIGTERM (no Slack listeners)",
-        description="Polls every CANCELBOT_POLL_SECONDS; on SIGTERM or Ctrl-C finishes the job "
+        description="Polls every CANCELBOT_POLL_SECONDS; on SIGTERM or Ctrl-C finishes the jobs "
         "in hand, gives back the jobs it claimed but did not start, and exits with status 0.",
     )
     worker.add_argument(

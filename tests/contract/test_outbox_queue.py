@@ -6,7 +6,9 @@ from datetime import timedelta
 from domain.job_result import JOB_RESULT
 from domain.model import Action
 from domain.ports import OutboxMessage
+from domain.reminders import REMINDER
 from domain.requests import Request
+from tests.contract.test_requests_and_jobs import requested
 from tests.integration.builders import NOW
 
 LEASE = timedelta(minutes=5)
@@ -119,3 +121,14 @@ def test_a_long_error_is_kept_shortened(uow):
     _do(uow, lambda o: o.mark_failed(mid, "bot-1", "x" * 5000, NOW))
 
     assert len(_do(uow, lambda o: o.pending())[0].last_error) == 2000
+
+
+def test_a_result_waits_for_its_requests_last_job_but_a_reminder_does_not(uow):
+    [job] = requested(uow, 1)  # approved: queued, not run yet
+    with uow() as u:
+        u.outbox.add(OutboxMessage(job.request_id, JOB_RESULT, {"job_id": job.stored_id}, NOW))
+        u.outbox.add(OutboxMessage(job.request_id, REMINDER, {}, NOW))
+        u.commit()
+
+    assert [m.kind for m in _claim(uow, "bot-1")] == [REMINDER]
+    assert _claim(uow, "bot-2") == []

@@ -74,14 +74,19 @@ class Clock:
 
 
 class GatedSalesSite:
-    """A sales site whose reads wait until the test opens the gate (entered says one waits)."""
+    """A sales site whose reads wait until the test opens the gate (entered says one waits;
+    started counts the reads begun)."""
 
     def __init__(self, inner: SalesSite) -> None:
         self.inner = inner
         self.entered = threading.Event()
         self.gate = threading.Event()
+        self.started = 0
+        self._lock = threading.Lock()
 
     def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
+        with self._lock:
+            self.started += 1
         self.entered.set()
         if not self.gate.wait(GATE_TIMEOUT):
             raise AssertionError("the test never opened the gate")

@@ -78,6 +78,13 @@ class FakeJobs(FakeRepo):
     def lock_running(self, job_id: int, owner: str | None = None) -> Job | None:
         return self._holds(job_id, owner)
 
+    def lock_held(self, job_ids: list[int], owner: str) -> list[Job]:
+        return [job for i in sorted(job_ids) if (job := self._holds(i, owner)) is not None]
+
+    def update_many(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.update(job)
+
     def _due_waiting(self, job: Job, now: datetime) -> bool:
         until = self._s.leases.get(job.stored_id, (None, None))[1]
         return (job.state is JobState.WAITING

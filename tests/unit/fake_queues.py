@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from domain.job_result import JOB_RESULT
 from domain.ports import DigestDay, OutboxMessage
 from tests.unit.fake_state import FakeRepo
 
@@ -14,6 +15,10 @@ class FakeOutbox(FakeRepo):
         self._s.outbox.append(stored)
         return stored
 
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        for message in messages:
+            self.add(message)
+
     def _find(self, message_id: int) -> int | None:
         return next((i for i, m in enumerate(self._s.outbox) if m.id == message_id), None)
 
@@ -23,13 +28,18 @@ class FakeOutbox(FakeRepo):
                 and (message.next_attempt_at is None or message.next_attempt_at <= now)
                 and (owner is None or until is None or until <= now))
 
+    def _request_finished(self, message: OutboxMessage) -> bool:
+        return message.kind != JOB_RESULT or not any(
+            j.request_id == message.request_id and j.state.active for j in self._s.jobs.values())
+
     def claim_due(
         self, owner: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[OutboxMessage]:
         due = [m for m in self._s.outbox if self._due(m, now)]
-        first = due[:limit]
+        first = [m for m in due if self._request_finished(m)][:limit]
         requests = {m.request_id for m in first}
-        taken = first + [m for m in due[limit:] if m.request_id in requests]
+        taken = first + [m for m in due if m.request_id in requests and m not in first
+                         and self._request_finished(m)]
         claimed = []
         for message in sorted(taken, key=lambda m: m.stored_id):
             doubt = (message.attempts > 0

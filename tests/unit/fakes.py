@@ -66,6 +66,13 @@ class FakeOrders(FakeRepo):
     def get_by_id(self, order_id: int) -> Order | None:
         return self._s.orders.get(order_id)
 
+    def update_many(self, orders: list[Order]) -> None:
+        for order in orders:
+            self.update(order)
+
+    def by_ids(self, order_ids: list[int]) -> list[Order]:
+        return [self._s.orders[i] for i in order_ids if i in self._s.orders]
+
     def created_by_job(self, job_id: int) -> Order | None:
         return next((o for o in self._s.orders.values() if o.created_by_job == job_id), None)
 
@@ -196,6 +203,9 @@ class FakeRequests(FakeRepo):
 class FakeAudit(FakeRepo):
     def record(self, event: AuditEvent) -> None:
         self._s.audit.append(event)
+
+    def record_many(self, events: list[AuditEvent]) -> None:
+        self._s.audit.extend(events)
 
     def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]:
         return [e for e in self._s.audit if e.packing_no in packing_nos]

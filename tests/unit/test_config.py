@@ -37,6 +37,8 @@ def test_settings_default_to_a_sqlite_file_and_seoul():
     ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "0"}, "positive number of hours, not '0'"),
     ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "-3"}, "positive number of hours"),
     ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "inf"}, "positive number of hours"),
+    ({"CANCELBOT_JOB_BATCH": "0"}, "CANCELBOT_JOB_BATCH must be a whole number of at least 1"),
+    ({"CANCELBOT_SALES_SITE_CONCURRENCY": "four"}, "CANCELBOT_SALES_SITE_CONCURRENCY must be"),
 ])
 def test_unusable_setting_is_named_in_the_error(env, words):
     with pytest.raises(ConfigError, match=words):
@@ -68,3 +70,10 @@ def test_defaults_fill_only_the_settings_the_environment_leaves_empty():
     assert settings.approvers == {"U1"}
     assert settings.poll_seconds == 1.0
     assert settings.approval_channel == "C0APPROVALS"
+
+
+def test_a_worker_takes_sixteen_jobs_per_transaction_and_reads_eight_at_once_unless_told():
+    default = Settings.from_env({})
+    told = Settings.from_env({"CANCELBOT_JOB_BATCH": "40", "CANCELBOT_SALES_SITE_CONCURRENCY": "2"})
+    assert (default.job_batch, default.sales_site_concurrency) == (16, 8)
+    assert (told.job_batch, told.sales_site_concurrency) == (40, 2)
