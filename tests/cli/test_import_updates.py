@@ -66,6 +66,7 @@ def test_an_update_keeps_what_cancelbot_recorded_about_the_order(cancelbot, csv_
     assert imported(cancelbot, csv_file, dated(CANCELLED, T1)).status == 0
     with SqlUnitOfWork(stored.sessions) as uow:
         order = uow.orders.get("QSP2611260001")
+        assert order is not None
         uow.orders.update(replace(order, recovery=Recovery.DONE, superseded_by="QSP2611260099"))
         uow.commit()
 
