@@ -203,9 +203,9 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
     is written at once)."""
     gathered = writes if writes is not None else Writes()
     if outcome.failure is None:
-        gathered.update(order, outcome.done)
+        gathered.update(order, _stamped(outcome.done, order, now))
         if outcome.created and outcome.created.id is None:
-            uow.orders.add(replace(outcome.created, created_by_job=job.id))
+            uow.orders.add(replace(outcome.created, created_by_job=job.id, updated_at=now))
         job = job.succeed(outcome.result_packing_no, now)
     else:
         job = job.fail(outcome.failure, now)
@@ -215,6 +215,12 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
     if writes is None:
         gathered.flush(uow)
     return job
+
+
+def _stamped(done: Order, before: Order, now: datetime) -> Order:
+    """A recovery that changed the order's state is dated now, so that a copy Smartship sent
+    before it (older) cannot undo it (rule 11)."""
+    return replace(done, updated_at=now) if done.state is not before.state else done
 
 
 def _apply(

@@ -27,6 +27,8 @@ class Stored:
 
 def normalize_packing_no(text: str) -> str:
     """Trim, drop inner spaces and upper-case a packing number, or raise InvalidPackingNumber."""
+    if text and PACKING_NO_RE.fullmatch(text):
+        return text  # already normal: the common case, a million times in a big import
     cleaned = re.sub(r"\s+", "", text or "").upper()
     if not PACKING_NO_RE.match(cleaned):
         raise InvalidPackingNumber(text)
@@ -160,6 +162,9 @@ class Order(Stored):
     superseded_by: str | None = None
     resynced_from: str | None = None
     created_by_job: int | None = None  # the resync job that made this order, its idempotency key
+    # when Smartship last changed the order (its copy's updated_at, or cancelbot's recovery);
+    # None for an order imported without the column: any dated copy is newer (rule 11)
+    updated_at: datetime | None = None
     id: int | None = field(default=None, compare=False)
 
     @property

@@ -30,6 +30,8 @@ class JobState(str, enum.Enum):
     FAILED = "failed"
     REJECTED = "rejected"
     EXPIRED = "expired"  # its request expired unapproved: it never runs (rule 14)
+    # the order came back to active outside cancelbot before the job ran (rule 12)
+    WITHDRAWN = "withdrawn"
 
     @property
     def active(self) -> bool:
@@ -39,7 +41,7 @@ class JobState(str, enum.Enum):
     @property
     def final(self) -> bool:
         return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED,
-                        JobState.EXPIRED)
+                        JobState.EXPIRED, JobState.WITHDRAWN)
 
 
 ACTIVE_JOB_STATES = (
@@ -47,9 +49,11 @@ ACTIVE_JOB_STATES = (
 )
 
 _EDGES = {
-    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED, JobState.EXPIRED},
+    JobState.AWAITING_APPROVAL: {
+        JobState.QUEUED, JobState.REJECTED, JobState.EXPIRED, JobState.WITHDRAWN,
+    },
     # queued -> failed: the window closed before a worker got to it
-    JobState.QUEUED: {JobState.RUNNING, JobState.FAILED},
+    JobState.QUEUED: {JobState.RUNNING, JobState.FAILED, JobState.WITHDRAWN},
     # running -> queued: a lease ran out and the job is handed back; running -> waiting:
     # handed to the order service, which carries the recovery out
     JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.QUEUED, JobState.WAITING},
@@ -59,6 +63,7 @@ _EDGES = {
     JobState.FAILED: set(),
     JobState.REJECTED: set(),
     JobState.EXPIRED: set(),
+    JobState.WITHDRAWN: set(),
 }
 
 
@@ -164,4 +169,5 @@ def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Re
         return Recovery.DONE
     if state is JobState.FAILED:
         return Recovery.FAILED_RETRY
-    raise ValueError("a rejected or expired job gives the order back its prior recovery")
+    raise ValueError("a rejected, expired or withdrawn job gives the order back its prior "
+                     "recovery")

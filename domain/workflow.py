@@ -148,7 +148,7 @@ def approve(
     if clicked_on and all(clicked_on) and not request.message_ts:
         request = replace(request, channel_id=clicked_on[0], message_ts=clicked_on[1])
         uow.requests.update(request)
-    jobs = [job.moved(JobState.QUEUED) for job in uow.jobs.for_request(request_id)]
+    jobs = [job.moved(JobState.QUEUED) for job in _awaiting(uow, request_id)]
     # a bulk request has many jobs: each kind of row is written in one statement
     uow.jobs.update_many(jobs)
     _set_recoveries(uow, {job.order_id: Recovery.IN_PROGRESS for job in jobs})
@@ -166,7 +166,7 @@ def reject(
     request = _decide(uow, request_id, Decision.REJECTED, user_id, now, policy, reason,
                       clicked_on)
     jobs = []
-    for job in uow.jobs.for_request(request_id):
+    for job in _awaiting(uow, request_id):
         rejected = job.moved(JobState.REJECTED, finished_at=now)
         uow.jobs.update(rejected)
         _set_recovery(uow, job.order_id, job.prior_recovery)
@@ -174,6 +174,12 @@ def reject(
         jobs.append(rejected)
     uow.commit()
     return Submitted(request, jobs)
+
+
+def _awaiting(uow: UnitOfWork, request_id: int) -> list[Job]:
+    """The request's jobs a decision moves: not those withdrawn meanwhile (rule 12)."""
+    return [job for job in uow.jobs.for_request(request_id)
+            if job.state is JobState.AWAITING_APPROVAL]
 
 
 _ANYONE = ApprovalPolicy(is_approver=lambda _user: True, allow_self_approval=True)

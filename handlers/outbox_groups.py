@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from domain.job_result import JobResult
 from domain.ports import OutboxMessage, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
+from domain.withdrawal import WITHDRAWAL, Withdrawal
 from handlers.slack_client import CallFailure, next_attempt_at
 
 NO_THREAD_AFTER = timedelta(hours=1)
@@ -40,6 +41,11 @@ class Group:
         return sorted((JobResult.from_payload(m.payload) for m in self.messages),
                       key=lambda r: r.job_id)
 
+    @property
+    def withdrawals(self) -> list[Withdrawal]:
+        return sorted((Withdrawal.from_payload(m.payload) for m in self.messages),
+                      key=lambda w: w.job_id)
+
     def has_no_thread(self, now: datetime) -> bool:
         """Decided long ago, yet its request message was never recorded: no thread will come
         (a request made outside Slack, as in the demo data). A message recorded a moment after
@@ -54,6 +60,8 @@ class Group:
         request = self.request
         if request is None or not (request.channel_id and request.message_ts):
             return "its request message is not posted yet"
+        if self.kind == WITHDRAWAL:  # said as soon as it happens, whatever the other orders do
+            return None
         if not all(job.state.final for job in self.jobs):
             return "other orders of the request are not finished"
         finished = {j.id for j in self.jobs if j.state in (JobState.SUCCEEDED, JobState.FAILED)}

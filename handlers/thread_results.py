@@ -19,11 +19,13 @@ from slack_sdk import WebClient
 
 from domain.job_result import JOB_RESULT
 from domain.ports import UnitOfWork
-from domain.requests import Request
+from domain.requests import JobState, Request
+from domain.withdrawal import WITHDRAWAL
 from handlers.outbox_groups import Group, fail, load_groups, mark_delivered, release
 from handlers.posting import find_in_thread, mark, post_once
 from handlers.render.request_message import final_request_message
 from handlers.render.results import result_reply
+from handlers.render.withdrawal import withdrawal_reply, withdrawn_request_message
 from handlers.request_notices import NOTICE_KINDS, deliver_notice
 from handlers.slack_client import CallFailure, SlackCallFailed, call
 
@@ -68,7 +70,7 @@ def deliver_group(
     group: Group, zone: tzinfo = UTC,
 ) -> tuple[int, bool]:
     """Deliver one group: (rows delivered, whether Slack looked unwell)."""
-    if group.kind != JOB_RESULT:
+    if group.kind not in (JOB_RESULT, WITHDRAWAL):
         fail(uow_factory, owner, now, group,
              CallFailure(f"no renderer for outbox kind {group.kind!r}", transient=False))
         return 0, False
@@ -116,8 +118,11 @@ def carried_ids(payload: dict[str, Any]) -> set[int]:
 
 
 def post_reply(client: WebClient, group: Group, request: Request) -> str:
-    """Post the group's result reply in the request's thread; its ts."""
-    reply = result_reply(group.results, request.requested_by, request.stored_id)
+    """Post the group's reply (results or withdrawals) in the request's thread; its ts."""
+    if group.kind == WITHDRAWAL:
+        reply = withdrawal_reply(group.withdrawals, request.requested_by, request.stored_id)
+    else:
+        reply = result_reply(group.results, request.requested_by, request.stored_id)
     response = call(
         "chat.postMessage", client.chat_postMessage,
         channel=request.channel_id, thread_ts=request.message_ts, text=reply.text,
@@ -130,9 +135,15 @@ def post_reply(client: WebClient, group: Group, request: Request) -> str:
 def update_request_message(
     client: WebClient, group: Group, request: Request, zone: tzinfo = UTC,
 ) -> CallFailure | None:
-    """Edit the request message to its final status; the failure, if any."""
+    """Edit the request message to its final status; the failure, if any. Withdrawals edit it
+    only when every order of the request was withdrawn (results edit it otherwise)."""
+    if group.kind == WITHDRAWAL and not all(j.state is JobState.WITHDRAWN for j in group.jobs):
+        return None
     try:
-        final = final_request_message(request, group.results, zone)
+        if group.kind == WITHDRAWAL:
+            final = withdrawn_request_message(request, group.withdrawals, zone)
+        else:
+            final = final_request_message(request, group.results, zone)
         call("chat.update", client.chat_update, channel=request.channel_id,
              ts=request.message_ts, text=final.text, blocks=final.blocks)
         return None

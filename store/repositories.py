@@ -48,6 +48,7 @@ _LIVE_DUPLICATES = select(OrderRow).where(
 _ORDERS, _JOBS = Base.metadata.tables["orders"], Base.metadata.tables["jobs"]
 _UPDATE_ORDER = update(_ORDERS).where(_ORDERS.c.id == bindparam("row_id"))
 _UPDATE_JOB = update(_JOBS).where(_JOBS.c.id == bindparam("row_id"))
+LOOKUP_CHUNK = 500  # packing numbers per IN (...)
 
 
 class SqlOrders:
@@ -78,6 +79,18 @@ class SqlOrders:
             "site": order.sales_site, "number": order.sales_order_no,
             "seller": order.seller_id, "packing_no": order.packing_no})
         return [to_order(r) for r in rows]
+
+    def get_many(self, packing_nos: list[str]) -> dict[str, Order]:
+        found: dict[str, Order] = {}
+        for start in range(0, len(packing_nos), LOOKUP_CHUNK):
+            chunk = packing_nos[start:start + LOOKUP_CHUNK]
+            rows = self.session.scalars(select(OrderRow).where(OrderRow.packing_no.in_(chunk)))
+            found.update((row.packing_no, to_order(row)) for row in rows)
+        return found
+
+    def add_many(self, orders: list[Order]) -> None:
+        if orders:
+            self.session.execute(insert(OrderRow), [order_values(o) for o in orders])
 
     def add(self, order: Order) -> Order:
         row = OrderRow(**order_values(order))
