@@ -12,6 +12,7 @@ from store.db import check_database_url, database_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 DEFAULT_RECOVERY_TIMEOUT_HOURS = 24.0
+DEFAULT_FEED_SECONDS = 60.0
 
 
 def _words(value: str | None) -> frozenset[str]:
@@ -39,6 +40,17 @@ def _recovery_timeout_hours(value: str | None) -> float:
     return hours
 
 
+def _feed_seconds(value: str | None) -> float:
+    try:
+        seconds = float(value) if value else DEFAULT_FEED_SECONDS
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"CANCELBOT_FEED_SECONDS must be a positive number of seconds, "
+                          f"not {value!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -56,6 +68,9 @@ class Settings:
     recovery_api_url: str | None = None  # Smartship's order service; None: cancelbot's book
     recovery_api_token: str | None = None
     recovery_timeout_hours: float = DEFAULT_RECOVERY_TIMEOUT_HOURS
+    order_feed_url: str | None = None  # Smartship's order feed; None: CSV imports only
+    order_feed_token: str | None = None
+    feed_seconds: float = DEFAULT_FEED_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -88,13 +103,17 @@ class Settings:
             recovery_api_url=env.get("CANCELBOT_RECOVERY_API_URL") or None,
             recovery_api_token=env.get("CANCELBOT_RECOVERY_API_TOKEN") or None,
             recovery_timeout_hours=timeout_hours,
+            order_feed_url=env.get("CANCELBOT_ORDER_FEED_URL") or None,
+            order_feed_token=env.get("CANCELBOT_ORDER_FEED_TOKEN") or None,
+            feed_seconds=_feed_seconds(env.get("CANCELBOT_FEED_SECONDS")),
         )
         _ = settings.zone  # read now, to fail early on an unknown time zone
         try:
             check_database_url(settings.database_url)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        for name in ("SLACK_API_URL", "SALES_SITE_API_URL", "CANCELBOT_RECOVERY_API_URL"):
+        for name in ("SLACK_API_URL", "SALES_SITE_API_URL", "CANCELBOT_RECOVERY_API_URL",
+                     "CANCELBOT_ORDER_FEED_URL"):
             _check_http_url(name, env.get(name))
         return settings
 
