@@ -26,6 +26,8 @@ from domain.ports import (
     AuditEvent,
     ClosingQuery,
     Counts,
+    FeedProblem,
+    FeedState,
     Listed,
     ListQuery,
     OutboxMessage,
@@ -66,10 +68,13 @@ class _State:
     outbox: list[OutboxMessage] = field(default_factory=list)
     next_id: int = 1
     leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # job id: owner, until
+    feed: FeedState = field(default_factory=FeedState)
+    feed_problems: list[FeedProblem] = field(default_factory=list)
 
     def copy(self) -> _State:
         return _State(dict(self.orders), dict(self.requests), dict(self.jobs),
-                      list(self.audit), list(self.outbox), self.next_id, dict(self.leases))
+                      list(self.audit), list(self.outbox), self.next_id, dict(self.leases),
+                      self.feed, list(self.feed_problems))
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -290,6 +295,50 @@ class FakePackingNumbers(_Repo):
                 return number
 
 
+class FakeFeedLedger(_Repo):
+    """The order feed's row and problems, as store/feed_ledger.py keeps them."""
+
+    def take_lease(self, owner: str, now: datetime, lease_until: datetime) -> bool:
+        if lease_until <= now:
+            raise ValueError("a lease must end after it is taken")
+        feed = self._s.feed
+        if feed.lease_expires_at is not None and feed.lease_expires_at > now \
+                and feed.lease_owner != owner:
+            return False
+        self._s.feed = replace(feed, lease_owner=owner, lease_expires_at=lease_until)
+        return True
+
+    def advance(self, since: str, next_cursor: str, owner: str, lease_until: datetime,
+                records: int) -> bool:
+        feed = self._s.feed
+        if feed.lease_owner != owner or feed.lease_expires_at is None or feed.cursor != since:
+            return False
+        self._s.feed = replace(feed, cursor=next_cursor, lease_expires_at=lease_until,
+                               pages=feed.pages + 1, records=feed.records + records)
+        return True
+
+    def finish(self, owner: str, at: datetime, error: str = "") -> bool:
+        feed = self._s.feed
+        if feed.lease_owner != owner or feed.lease_expires_at is None:
+            return False
+        outcome = ({"last_error": error, "last_error_at": at} if error
+                   else {"last_error": "", "last_success_at": at})
+        self._s.feed = replace(feed, lease_expires_at=None, **outcome)  # type: ignore[arg-type]
+        return True
+
+    def state(self) -> FeedState:
+        return self._s.feed
+
+    def add_problem(self, problem: FeedProblem) -> None:
+        self._s.feed_problems.append(replace(problem, id=self._s.new_id()))
+
+    def problems(self, limit: int = 20) -> list[FeedProblem]:
+        return list(reversed(self._s.feed_problems))[:limit]
+
+    def problem_count(self) -> int:
+        return len(self._s.feed_problems)
+
+
 class FakeUnitOfWork:
     def __init__(self, *orders: Order) -> None:
         self.state = _State()
@@ -301,6 +350,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(self)
         self.outbox = FakeOutbox(self)
         self.packing_numbers = FakePackingNumbers(self)
+        self.feed = FakeFeedLedger(self)
         for order in orders:
             self.orders.add(order)
         self.commit()
