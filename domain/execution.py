@@ -93,9 +93,9 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
     """Write a job's end (locked by the caller) in uow: the book's changes, the job's result,
     the audit event and the thread message, committed together by the caller."""
     if outcome.failure is None:
-        uow.orders.update(outcome.done)
+        uow.orders.update(_stamped(outcome.done, order, now))
         if outcome.created and outcome.created.id is None:
-            uow.orders.add(replace(outcome.created, created_by_job=job.id))
+            uow.orders.add(replace(outcome.created, created_by_job=job.id, updated_at=now))
         job = job.succeed(outcome.result_packing_no, now)
     else:
         job = job.fail(outcome.failure, now)
@@ -103,6 +103,12 @@ def record_outcome(uow: UnitOfWork, job: Job, order: Order, outcome: rules.Outco
     uow.jobs.update(job)
     _report(uow, job, now)
     return job
+
+
+def _stamped(done: Order, before: Order, now: datetime) -> Order:
+    """A recovery that changed the order's state is dated now, so that a copy Smartship sent
+    before it (older) cannot undo it (rule 11)."""
+    return replace(done, updated_at=now) if done.state is not before.state else done
 
 
 def _apply(

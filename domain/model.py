@@ -160,6 +160,9 @@ class Order(Stored):
     superseded_by: str | None = None
     resynced_from: str | None = None
     created_by_job: int | None = None  # the resync job that made this order, its idempotency key
+    # when Smartship last changed the order (its copy's updated_at, or cancelbot's recovery);
+    # None for an order imported without the column: any dated copy is newer (rule 11)
+    updated_at: datetime | None = None
     id: int | None = field(default=None, compare=False)
 
     @property

@@ -28,6 +28,8 @@ class JobState(str, enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REJECTED = "rejected"
+    # the order came back to active outside cancelbot before the job ran (rule 12)
+    WITHDRAWN = "withdrawn"
 
     @property
     def active(self) -> bool:
@@ -36,7 +38,8 @@ class JobState(str, enum.Enum):
 
     @property
     def final(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED)
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.REJECTED,
+                        JobState.WITHDRAWN)
 
 
 ACTIVE_JOB_STATES = (
@@ -44,9 +47,9 @@ ACTIVE_JOB_STATES = (
 )
 
 _EDGES = {
-    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED},
+    JobState.AWAITING_APPROVAL: {JobState.QUEUED, JobState.REJECTED, JobState.WITHDRAWN},
     # queued -> failed: the window closed before a worker got to it
-    JobState.QUEUED: {JobState.RUNNING, JobState.FAILED},
+    JobState.QUEUED: {JobState.RUNNING, JobState.FAILED, JobState.WITHDRAWN},
     # running -> queued: a lease ran out and the job is handed back; running -> waiting:
     # handed to the order service, which carries the recovery out
     JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.QUEUED, JobState.WAITING},
@@ -55,6 +58,7 @@ _EDGES = {
     JobState.SUCCEEDED: set(),
     JobState.FAILED: set(),
     JobState.REJECTED: set(),
+    JobState.WITHDRAWN: set(),
 }
 
 
@@ -159,4 +163,4 @@ def recovery_for(state: JobState, failure_code: FailureCode | None = None) -> Re
         return Recovery.DONE
     if state is JobState.FAILED:
         return Recovery.FAILED_RETRY
-    raise ValueError("a rejected job gives the order back its prior recovery")
+    raise ValueError("a rejected or withdrawn job gives the order back its prior recovery")

@@ -149,7 +149,7 @@ def approve(
         request = replace(request, channel_id=clicked_on[0], message_ts=clicked_on[1])
         uow.requests.update(request)
     jobs = []
-    for job in uow.jobs.for_request(request_id):
+    for job in _awaiting(uow, request_id):
         queued = job.moved(JobState.QUEUED)
         uow.jobs.update(queued)
         _set_recovery(uow, job.order_id, Recovery.IN_PROGRESS)
@@ -168,7 +168,7 @@ def reject(
     request = _decide(uow, request_id, Decision.REJECTED, user_id, now, policy, reason,
                       clicked_on)
     jobs = []
-    for job in uow.jobs.for_request(request_id):
+    for job in _awaiting(uow, request_id):
         rejected = job.moved(JobState.REJECTED, finished_at=now)
         uow.jobs.update(rejected)
         _set_recovery(uow, job.order_id, job.prior_recovery)
@@ -176,6 +176,12 @@ def reject(
         jobs.append(rejected)
     uow.commit()
     return Submitted(request, jobs)
+
+
+def _awaiting(uow: UnitOfWork, request_id: int) -> list[Job]:
+    """The request's jobs a decision moves: not those withdrawn meanwhile (rule 12)."""
+    return [job for job in uow.jobs.for_request(request_id)
+            if job.state is JobState.AWAITING_APPROVAL]
 
 
 _ANYONE = ApprovalPolicy(is_approver=lambda _user: True, allow_self_approval=True)

@@ -21,9 +21,11 @@ from slack_sdk import WebClient
 from domain.job_result import JOB_RESULT, JobResult
 from domain.ports import OutboxMessage, UnitOfWork
 from domain.requests import Decision, Job, JobState, Request
+from domain.withdrawal import WITHDRAWAL, Withdrawal
 from handlers.posting import find_in_thread, mark, post_once
 from handlers.render.request_message import final_request_message
 from handlers.render.results import result_reply
+from handlers.render.withdrawal import withdrawal_reply, withdrawn_request_message
 from handlers.slack_client import CallFailure, SlackCallFailed, call, next_attempt_at
 
 RESULT_EVENT = "cancelbot_result"  # metadata event_type of a result reply
@@ -57,6 +59,11 @@ class Group:
         return sorted((JobResult.from_payload(m.payload) for m in self.messages),
                       key=lambda r: r.job_id)
 
+    @property
+    def withdrawals(self) -> list[Withdrawal]:
+        return sorted((Withdrawal.from_payload(m.payload) for m in self.messages),
+                      key=lambda w: w.job_id)
+
     def has_no_thread(self, now: datetime) -> bool:
         """Decided long ago, yet its request message was never recorded: no thread will come
         (a request made outside Slack, as in the demo data). A message recorded a moment after
@@ -71,6 +78,8 @@ class Group:
         request = self.request
         if request is None or not (request.channel_id and request.message_ts):
             return "its request message is not posted yet"
+        if self.kind == WITHDRAWAL:  # said as soon as it happens, whatever the other orders do
+            return None
         if not all(job.state.final for job in self.jobs):
             return "other orders of the request are not finished"
         finished = {j.id for j in self.jobs if j.state in (JobState.SUCCEEDED, JobState.FAILED)}
@@ -119,7 +128,7 @@ def deliver_group(
     group: Group,
 ) -> tuple[int, bool]:
     """Deliver one group: (rows delivered, whether Slack looked unwell)."""
-    if group.kind != JOB_RESULT:
+    if group.kind not in (JOB_RESULT, WITHDRAWAL):
         fail(uow_factory, owner, now, group,
              CallFailure(f"no renderer for outbox kind {group.kind!r}", transient=False))
         return 0, False
@@ -167,8 +176,11 @@ def carried_ids(payload: dict[str, Any]) -> set[int]:
 
 
 def post_reply(client: WebClient, group: Group, request: Request) -> str:
-    """Post the group's result reply in the request's thread; its ts."""
-    reply = result_reply(group.results, request.requested_by, request.stored_id)
+    """Post the group's reply (results or withdrawals) in the request's thread; its ts."""
+    if group.kind == WITHDRAWAL:
+        reply = withdrawal_reply(group.withdrawals, request.requested_by, request.stored_id)
+    else:
+        reply = result_reply(group.results, request.requested_by, request.stored_id)
     response = call(
         "chat.postMessage", client.chat_postMessage,
         channel=request.channel_id, thread_ts=request.message_ts, text=reply.text,
@@ -181,9 +193,15 @@ def post_reply(client: WebClient, group: Group, request: Request) -> str:
 def update_request_message(
     client: WebClient, group: Group, request: Request
 ) -> CallFailure | None:
-    """Edit the request message to its final status; the failure, if any."""
+    """Edit the request message to its final status; the failure, if any. Withdrawals edit it
+    only when every order of the request was withdrawn (results edit it otherwise)."""
+    if group.kind == WITHDRAWAL and not all(j.state is JobState.WITHDRAWN for j in group.jobs):
+        return None
     try:
-        final = final_request_message(request, group.results)
+        if group.kind == WITHDRAWAL:
+            final = withdrawn_request_message(request, group.withdrawals)
+        else:
+            final = final_request_message(request, group.results)
         call("chat.update", client.chat_update, channel=request.channel_id,
              ts=request.message_ts, text=final.text, blocks=final.blocks)
         return None

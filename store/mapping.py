@@ -21,7 +21,7 @@ from store.models import AuditRow, JobRow, RequestRow, SalesOrderRow
 
 ORDER_FIELDS = (
     "packing_no", "seller_id", "sales_site", "sales_order_no", "cancelled_at", "payment_at",
-    "recipient", "items", "superseded_by", "resynced_from", "created_by_job",
+    "recipient", "items", "superseded_by", "resynced_from", "created_by_job", "updated_at",
 )
 
 

@@ -41,6 +41,8 @@ class OrderRow(Base):
     superseded_by: Mapped[str | None] = mapped_column(String(32))
     resynced_from: Mapped[str | None] = mapped_column(String(32))
     created_by_job: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # when Smartship last changed the order (migration 0004); None: imported without the date
+    updated_at: Mapped[datetime | None]
 
     __table_args__ = (
         # the whole book's tab and status counts, one (category, recovery) range at a time;

@@ -36,6 +36,8 @@ from store.models import (
 )
 from store.waiting_jobs import WaitingJobLeases
 
+LOOKUP_CHUNK = 500  # packing numbers per IN (...)
+
 
 class SqlOrders:
     def __init__(self, session: Session) -> None:
@@ -65,6 +67,18 @@ class SqlOrders:
             )
         )
         return [to_order(r) for r in rows]
+
+    def get_many(self, packing_nos: list[str]) -> dict[str, Order]:
+        found: dict[str, Order] = {}
+        for start in range(0, len(packing_nos), LOOKUP_CHUNK):
+            chunk = packing_nos[start:start + LOOKUP_CHUNK]
+            rows = self.session.scalars(select(OrderRow).where(OrderRow.packing_no.in_(chunk)))
+            found.update((row.packing_no, to_order(row)) for row in rows)
+        return found
+
+    def add_many(self, orders: list[Order]) -> None:
+        if orders:
+            self.session.execute(insert(OrderRow), [order_values(o) for o in orders])
 
     def add(self, order: Order) -> Order:
         row = OrderRow(**order_values(order))

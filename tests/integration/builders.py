@@ -15,6 +15,7 @@ from domain.model import Order, Origin, SalesOrderStatus, Stage
 from domain.status import StatusContext
 from domain.window import business_tz
 from store.db import make_engine
+from store.mapping import order_values
 from store.models import JobRow, SalesOrderRow
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 from tests.orders import active_order, cancelled_order
@@ -45,6 +46,14 @@ def add_orders(uow: Callable[[], SqlUnitOfWork], *orders: Order) -> list[Order]:
         stored = [u.orders.add(o) for o in orders]
         u.commit()
     return stored
+
+
+def order_values_before_0004(order: Order) -> dict[str, Any]:
+    """An order's column values as the code of revisions before 0004 wrote them (no
+    updated_at), for tests that fill a database at an older revision."""
+    values = order_values(order)
+    del values["updated_at"]
+    return values
 
 
 def sales_order_row(order: Order, status: SalesOrderStatus = SalesOrderStatus.VALID,

@@ -9,11 +9,10 @@ from alembic import command
 from sqlalchemy import insert, select, text, update
 
 from store.db import make_engine
-from store.mapping import order_values
-from store.migrate import alembic_config, current_revision, upgrade
+from store.migrate import alembic_config, current_revision, head_revision, upgrade
 from store.models import InstallationRow, JobRow, OrderRow, RequestRow
 from tests.conftest import _drop_postgres_schema, _new_postgres_schema, _postgres_schema_url
-from tests.integration.builders import NOW, cancelled
+from tests.integration.builders import NOW, cancelled, order_values_before_0004
 
 
 @pytest.fixture
@@ -31,7 +30,8 @@ def engine_at_0002(backend, tmp_path):
             id=1, action="resync", requested_by="UREQUESTER", requested_at=NOW, note="",
             decision="approved", reject_reason=""))
         connection.execute(insert(OrderRow).values(
-            id=1, **{**order_values(cancelled("QSP2611230001")), "recovery": "in_progress"}))
+            id=1, **{**order_values_before_0004(cancelled("QSP2611230001")),
+                     "recovery": "in_progress"}))
         connection.execute(insert(JobRow).values(
             request_id=1, order_id=1, packing_no="QSP2611230001", action="resync",
             state="running", failure_detail="", attempts=1, prior_recovery="none"))
@@ -80,7 +80,7 @@ def test_going_back_to_0002_is_refused_while_a_job_waits_on_the_order_service(en
           engine_at_0002.begin() as connection):
         command.downgrade(alembic_config(connection), "0002")
 
-    assert current_revision(engine_at_0002) == "0003"
+    assert current_revision(engine_at_0002) == head_revision()
 
 
 def test_going_back_to_0002_restores_its_schema_when_no_job_waits(engine_at_0002):

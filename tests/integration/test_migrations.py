@@ -14,12 +14,18 @@ from domain.model import CancelledBy, Category, Origin, Recovery
 from domain.ports import ListQuery
 from domain.status import Status
 from store.db import make_engine
-from store.mapping import order_values
 from store.migrate import alembic_config, current_revision, head_revision, upgrade
 from store.models import Base, JobRow, OrderRow, OutboxRow, RequestRow
 from store.uow import session_factory, uow_factory
 from tests.conftest import _drop_postgres_schema, _new_postgres_schema, _postgres_schema_url
-from tests.integration.builders import NOW, active, add_orders, cancelled, ctx
+from tests.integration.builders import (
+    NOW,
+    active,
+    add_orders,
+    cancelled,
+    ctx,
+    order_values_before_0004,
+)
 
 TABLES = {"orders", "sales_orders", "requests", "jobs", "audit_events", "outbox",
           "packing_sequences", "digests", "installation", "order_feed", "feed_problems",
@@ -109,7 +115,7 @@ def _at_revision_0001_with(engine, orders, jobs, outbox_payloads):
             id=1, action="resync", requested_by="UREQUESTER", requested_at=NOW, note="",
             decision="approved", reject_reason="")])
         connection.execute(insert(OrderRow), [
-            {**order_values(order), "id": n, "recovery": recovery}
+            {**order_values_before_0004(order), "id": n, "recovery": recovery}
             for n, (order, recovery) in enumerate(orders, start=1)])
         connection.execute(insert(JobRow), [dict(
             request_id=1, order_id=order_id, packing_no=orders[order_id - 1][0].packing_no,

@@ -106,6 +106,14 @@ class FakeOrders(_Repo):
                 and (o.seller_id, o.sales_site, o.sales_order_no)
                 == (order.seller_id, order.sales_site, order.sales_order_no)]
 
+    def get_many(self, packing_nos: list[str]) -> dict[str, Order]:
+        wanted = set(packing_nos)
+        return {o.packing_no: o for o in self._s.orders.values() if o.packing_no in wanted}
+
+    def add_many(self, orders: list[Order]) -> None:
+        for order in orders:
+            self.add(order)
+
     def add(self, order: Order) -> Order:
         if self.get(order.packing_no) is not None:
             raise ValueError(f"packing number {order.packing_no} exists")  # a unique index

@@ -23,6 +23,8 @@ LEGAL = {
     (S.RUNNING, S.WAITING),  # handed to the order service
     (S.WAITING, S.SUCCEEDED),  # the order service's answer, never back to the queue
     (S.WAITING, S.FAILED),
+    (S.AWAITING_APPROVAL, S.WITHDRAWN),  # the order came back to active outside cancelbot
+    (S.QUEUED, S.WITHDRAWN),  # the same, after approval and before a worker got to it
 }
 ALL_PAIRS = list(itertools.product(JobState, JobState))
 
@@ -50,7 +52,7 @@ def test_job_refuses_every_other_move(current, target):
 
 @pytest.mark.parametrize("state", list(JobState))
 def test_finished_jobs_never_move_again_and_only_unfinished_ones_hold_the_order(state):
-    finished = state in (S.SUCCEEDED, S.FAILED, S.REJECTED)
+    finished = state in (S.SUCCEEDED, S.FAILED, S.REJECTED, S.WITHDRAWN)
     assert state.final is finished
     assert state.active is not finished
     if finished:
