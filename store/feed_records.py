@@ -2,6 +2,7 @@
 the same columns as strings, an empty one as null or "", and updated_at required."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +31,12 @@ def check_record(record: Any, now: datetime) -> Order | RecordProblem:
     values = [(record.get(column) or "").strip() for column in FEED_COLUMNS]
     problems: list[Problem] = []
     fields = Fields(problems, now)
-    _, order = ORDERS.parse(fields, values[:-1])
+    order: Order | None = ORDERS.parse(fields, values[:-1])[1]
     updated_at = fields.when("updated_at", values[-1], UPDATED_AT_REQUIRED)
     if problems or order is None or updated_at is None:
         reason = "; ".join(f"{p.column}: {p.problem}" for p in problems)
         return RecordProblem(packing_no, shown(reason, REASON_CHARS))
-    return order
+    return replace(order, updated_at=updated_at)
 
 
 def _shown_packing_no(value: Any) -> str:

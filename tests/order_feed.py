@@ -47,10 +47,11 @@ class _State:
     served: list[str] = field(default_factory=list)  # the `since` of every page answered
 
 
-def record(packing_no: str, updated_at: str = "2026-11-20T10:00:00+09:00",
-           **changes: str | None) -> dict[str, str | None]:
-    """A feed record of a cancelled api order (changes set or clear columns)."""
-    fields: dict[str, str | None] = {
+def record(packing_no: str, updated_at: str | None = "2026-11-20T10:00:00+09:00",
+           **changes: object) -> dict[str, object]:
+    """A feed record of a cancelled api order (changes set or clear columns, or give them
+    values of another JSON type)."""
+    fields: dict[str, object] = {
         "packing_no": packing_no, "seller_id": "seller-1", "sales_site": "tmon",
         "sales_order_no": f"SO-{packing_no}", "origin": "api", "state": "cancelled",
         "stage": None, "cancelled_at": "2026-11-19T14:03:00+09:00", "cancelled_by": "seller",

@@ -5,14 +5,14 @@ polls under (lease_owner, lease_expires_at), and how the last poll went. `feed_p
 keeps each record that could not be applied, with its packing number, reason and when.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
