@@ -155,6 +155,24 @@ def test_a_5xx_keeps_the_cursor_and_the_next_tick_applies_the_same_page(instance
     assert (bot.state().cursor, bot.state().last_error, bot.order_count()) == ("r3", "", 3)
 
 
+def test_a_feed_that_hangs_times_out_and_the_next_tick_gets_the_same_page(instances, feed):
+    bot, = instances
+    feed.publish(*[record(no) for no in numbers(2)])
+    feed.fault_next(hang=True)
+    clock = lambda: datetime.now(UTC)  # noqa: E731 - the bot's own clock
+    poller = FeedPolling(bot.store.uow, HttpOrderFeed(feed.url, TOKEN, timeout=0.5), "bot",
+                         clock)
+
+    hung = poller.poll()
+    feed.let_go.set()
+    retried = poller.poll()
+
+    assert (hung.records, hung.error) == (0, "the order feed timed out after 0.5 s")
+    assert (retried.records, retried.error) == (2, "")
+    assert [c.query["since"] for c in feed.calls()] == ["", ""]
+    assert (bot.state().cursor, bot.order_count()) == ("r2", 2)
+
+
 def test_a_page_failing_mid_tick_keeps_the_pages_before_it_and_is_asked_again(instances, feed):
     bot, = instances
     feed.publish(*[record(no) for no in numbers(PAGE_SIZE + 10)])
