@@ -3,8 +3,8 @@ objects, with every problem named by line and column; nothing here writes."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -17,12 +17,14 @@ from store.csv_records import Record, Records, UnreadableFile
 from store.mapping import order_values, sales_order_values
 from store.models import OrderRow, SalesOrderRow
 
-__all__ = ["ORDER_COLUMNS", "ORDERS", "SALES_ORDER_COLUMNS", "SALES_ORDERS", "Checked",
-           "ImportRejected", "Kind", "Problem", "Progress", "UnreadableFile", "check_file"]
+__all__ = ["ORDER_COLUMNS", "ORDERS", "SALES_ORDER_COLUMNS", "SALES_ORDERS", "CheckedRows",
+           "ImportRejected", "Kind", "Problem", "Progress", "UnreadableFile", "repeated_keys"]
 
 ORDER_COLUMNS = (
     "packing_no", "seller_id", "sales_site", "sales_order_no", "origin", "state", "stage",
     "cancelled_at", "cancelled_by", "payment_at", "recipient", "items")
+# with it, a row whose packing number is stored is an update (rule 11); without it, a bad row
+ORDER_OPTIONAL = ("updated_at",)
 SALES_ORDER_COLUMNS = (
     "sales_site", "sales_order_no", "status", "payment_at", "recipient", "items", "updated_at")
 PROGRESS_EVERY = 10_000
@@ -43,25 +45,19 @@ class ImportRejected(Exception):
         return len({p.line for p in self.problems})
 
 
-@dataclass
-class Checked:
-    """The good rows of a file, the line each key was first seen on, and every problem found."""
-
-    rows: list[Any] = field(default_factory=list)
-    lines: dict[Any, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _order(f: Fields, values: list[str]) -> tuple[str | None, Order | None]:
+def _order(f: Fields, values: list[Any]) -> tuple[str | None, Order | None]:
     """The packing number and order of one record, each None when it has problems (added to f)."""
     (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled_at,
-     cancelled_by, payment_at, recipient, items) = values  # in ORDER_COLUMNS order
+     cancelled_by, payment_at, recipient, items, updated_at) = values  # ORDER_COLUMNS order
+    # updated_at is None when the file has no such column, and then nothing is an update
     before = len(f.problems)
     key = f.packing_no("packing_no", packing_no)
     f.text("seller_id", seller_id), f.text("sales_order_no", sales_order_no)
     f.text("sales_site", sales_site)
     origin_, state_ = f.choice("origin", origin, Origin), f.choice("state", state, OrderState)
     payment = f.when("payment_at", payment_at)
+    updated = None if updated_at is None else f.when(
+        "updated_at", updated_at, " (every row needs it when the file has the column)")
     f.free_text("recipient", recipient), f.free_text("items", items)
     stage_ = cancelled = by = None
     if state_ is OrderState.ACTIVE:
@@ -81,7 +77,7 @@ def _order(f: Fields, values: list[str]) -> tuple[str | None, Order | None]:
         packing_no=key, seller_id=seller_id, sales_site=sales_site.lower(),  # type: ignore[arg-type]
         sales_order_no=sales_order_no, origin=origin_, state=state_, stage=stage_,
         cancelled_at=cancelled, cancelled_by=by, payment_at=payment, recipient=recipient,
-        items=items,
+        items=items, updated_at=updated,
     )
 
 
@@ -108,16 +104,21 @@ class Kind:
 
     noun: str
     columns: tuple[str, ...]
-    parse: Callable[[Fields, list[str]], tuple[Any, Any]]  # (unique key, object), each maybe None
+    parse: Callable[[Fields, list[Any]], tuple[Any, Any]]  # (key, object), each maybe None
     key_columns: tuple[str, ...]
     show_key: Callable[[Any], str]
     table: Table
     values: Callable[[Any], dict[str, Any]]
+    optional: tuple[str, ...] = ()  # columns a file may leave out
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return self.columns + self.optional
 
 
 ORDERS = Kind(
     "orders", ORDER_COLUMNS, _order, ("packing_no",), str,
-    OrderRow.__table__, order_values,  # type: ignore[arg-type]
+    OrderRow.__table__, order_values, ORDER_OPTIONAL,  # type: ignore[arg-type]
 )
 SALES_ORDERS = Kind(
     "sales orders", SALES_ORDER_COLUMNS, _sales_order,
@@ -134,60 +135,82 @@ def _header(record: Record | None, kind: Kind) -> list[int]:
     if record.broken:
         raise ImportRejected([Problem(record.broken.line, "header", record.broken.problem)])
     names = [name.strip().lower() for name in record.fields]
+    known = kind.all_columns
     problems = [Problem(1, shown(name) or f"column {i + 1}", "unknown column (expected: "
-                        f"{', '.join(kind.columns)})")
-                for i, name in enumerate(names) if name not in kind.columns]
+                        f"{', '.join(kind.columns)}{_optional(kind)})")
+                for i, name in enumerate(names) if name not in known]
     problems += [Problem(1, name, "appears twice in the header")
-                 for i, name in enumerate(names) if name in kind.columns and name in names[:i]]
+                 for i, name in enumerate(names) if name in known and name in names[:i]]
     problems += [Problem(1, name, "column is missing from the header")
                  for name in kind.columns if name not in names]
     if problems:
         raise ImportRejected(problems)
-    return [names.index(name) for name in kind.columns]
+    return [names.index(name) if name in names else -1 for name in known]
 
 
-def check_file(stream: BinaryIO, name: str, kind: Kind, now: datetime,
-               on_bytes: Progress | None = None) -> Checked:
-    """Read and check a whole CSV file (no database) at the time `now`, which bounds its dates;
-    the result holds every problem found."""
-    try:
-        size = os.fstat(stream.fileno()).st_size
-    except (AttributeError, OSError, ValueError):  # an in-memory stream has no size
-        size = 0
-    records = Records(stream, name)
-    reading = iter(records)
-    positions = _header(next(reading, None), kind)
-    names, records.width = kind.columns, len(positions)
-    checked = Checked()
-    fields = Fields(checked.problems, now)
-    for count, record in enumerate(reading, 1):
-        fields.line = record.line
-        if on_bytes and count % PROGRESS_EVERY == 0:
-            on_bytes(records.bytes_read, size)
-        if record.broken:
-            index = record.broken.index
-            column = names[positions.index(index)] if index in positions else "row"
-            checked.problems.append(Problem(record.broken.line, column, record.broken.problem))
-        elif len(record.fields) != len(positions):
-            if "".join(record.fields).strip():  # blank lines are not rows
-                fields.fail("row", f"has {len(record.fields)} fields but the header has "
-                            f"{len(positions)}")
-        else:
-            values = [record.fields[i].strip() for i in positions]
-            if any(values):  # skip the empty rows spreadsheets leave at the end
-                _keep(checked, kind, record.line, *kind.parse(fields, values))
-    if on_bytes:
-        on_bytes(records.bytes_read, max(size, records.bytes_read))
-    return checked
+def _optional(kind: Kind) -> str:
+    return f"; and, if wanted, {', '.join(kind.optional)}" if kind.optional else ""
 
 
-def _keep(checked: Checked, kind: Kind, line: int, key: Any, item: Any) -> None:
-    """Keep a good row unless its key was seen earlier in the file (bad rows' keys count too)."""
-    first = line if key is None else checked.lines.setdefault(key, line)
-    if first != line:
-        checked.problems.append(Problem(
-            line, kind.key_columns[-1],
-            f"{kind.show_key(key)} appears again (first on line {first})"
-        ))
-    elif item is not None:
-        checked.rows.append(item)
+class CheckedRows:
+    """Reads and checks a CSV file (no database) row by row at the time `now`, which bounds its
+    dates: iterating gives each good row as (line, key, item); every problem found, and the
+    lines of the keys of bad rows, are kept (a key repeated in the file is found by the caller,
+    which has every good row's key)."""
+
+    def __init__(self, stream: BinaryIO, name: str, kind: Kind, now: datetime,
+                 on_bytes: Progress | None = None) -> None:
+        try:
+            self.size = os.fstat(stream.fileno()).st_size
+        except (AttributeError, OSError, ValueError):  # an in-memory stream has no size
+            self.size = 0
+        self.kind, self.now, self.on_bytes = kind, now, on_bytes
+        self.records = Records(stream, name)
+        self._reading = iter(self.records)
+        header = next(self._reading, None)
+        self.positions = _header(header, kind)
+        self.width = len(header.fields) if header else 0
+        self.records.width = self.width
+        # the optional columns the file has (orders: updated_at, which makes it an update)
+        self.optional = frozenset(name for name, at in zip(kind.all_columns, self.positions,
+                                                           strict=True) if at >= 0)
+        self.problems: list[Problem] = []
+        self.bad_keys: dict[Any, list[int]] = {}  # key: lines of bad rows with that key
+
+    def __iter__(self) -> Iterator[tuple[int, Any, Any]]:
+        names, positions, kind = self.kind.all_columns, self.positions, self.kind
+        fields = Fields(self.problems, self.now)
+        records, on_bytes = self.records, self.on_bytes
+        for count, record in enumerate(self._reading, 1):
+            fields.line = record.line
+            if on_bytes and count % PROGRESS_EVERY == 0:
+                on_bytes(records.bytes_read, self.size)
+            if record.broken:
+                index = record.broken.index
+                column = names[positions.index(index)] if index in positions else "row"
+                self.problems.append(Problem(record.broken.line, column, record.broken.problem))
+            elif len(record.fields) != self.width:
+                if "".join(record.fields).strip():  # blank lines are not rows
+                    fields.fail("row", f"has {len(record.fields)} fields but the header has "
+                                f"{self.width}")
+            else:
+                values = [record.fields[i].strip() if i >= 0 else None for i in positions]
+                if any(values):  # skip the empty rows spreadsheets leave at the end
+                    key, item = kind.parse(fields, values)
+                    if item is not None:
+                        yield record.line, key, item
+                    elif key is not None:
+                        self.bad_keys.setdefault(key, []).append(record.line)
+        if on_bytes:
+            on_bytes(records.bytes_read, max(self.size, records.bytes_read))
+
+
+def repeated_keys(kind: Kind, lines: dict[Any, list[int]]) -> list[Problem]:
+    """A problem for every line of a key after the first one it appears on."""
+    problems = []
+    for key, seen in lines.items():
+        first, *again = sorted(seen)
+        problems += [Problem(line, kind.key_columns[-1],
+                             f"{kind.show_key(key)} appears again (first on line {first})")
+                     for line in again]
+    return problems

@@ -20,6 +20,7 @@ from store.importing import (
     ImportConflict,
     ImportRejected,
     Kind,
+    SyncTally,
     UnreadableFile,
     import_file,
 )
@@ -97,7 +98,7 @@ def run_import(command: Command) -> int:
 def _import(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
             force_bar: bool) -> int:
     try:
-        count = _write(engine, stream, name, kind, now, force_bar)
+        tally = _write(engine, stream, name, kind, now, force_bar)
     except UnreadableFile as error:
         raise CommandFailed(str(error), EXIT_UNREADABLE) from None
     except ImportConflict as error:
@@ -105,15 +106,15 @@ def _import(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: dateti
     except ImportRejected as rejected:
         _report(name, rejected)
         return EXIT_REJECTED
-    if count == 0:
+    if tally.new + tally.updated + tally.unchanged == 0:
         print(f"imported 0 {kind.noun}: {name} has no rows under its header")
     else:
-        print(f"imported {count:,} {kind.noun if count != 1 else kind.noun[:-1]}")
+        print(f"imported {kind.noun}: {tally.summary}")
     return 0
 
 
 def _write(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
-           force_bar: bool) -> int:
+           force_bar: bool) -> SyncTally:
     """Migrate, then import; the progress bars are off the terminal when it returns or raises,
     before anything else is printed."""
     reading = _PhaseBar(f"checking {name}", "bytes", force_bar)

@@ -68,7 +68,7 @@ def test_the_future_is_counted_from_the_time_of_the_import(cancelbot, csv_file, 
                       str(csv_file(ORDERS_HEADER, row)))
 
     assert early.status == 1
-    assert (later.status, later.out) == (0, "imported 1 order\n")
+    assert (later.status, later.out) == (0, "imported orders: 1 new, 0 updated, 0 unchanged\n")
     assert stored.count_orders() == 1
 
 

@@ -113,7 +113,7 @@ def test_a_quote_inside_an_unquoted_field_is_kept_as_text(cancelbot, csv_file, s
 
     run = cancelbot("import", "orders", str(path))
 
-    assert (run.status, run.out) == (0, "imported 2 orders\n")
+    assert (run.status, run.out) == (0, "imported orders: 2 new, 0 updated, 0 unchanged\n")
     assert stored.order("QSP2611260001").items == 'socks "x2'
 
 
@@ -137,7 +137,7 @@ def test_windows_and_mixed_line_endings_are_imported(cancelbot, tmp_path, stored
 
     run = cancelbot("import", "orders", str(_write(tmp_path, data)))
 
-    assert (run.status, run.out, run.err) == (0, "imported 3 orders\n", "")
+    assert (run.status, run.out, run.err) == (0, "imported orders: 3 new, 0 updated, 0 unchanged\n", "")
     assert stored.order("QSP2611260001").items == "shoes\nx2"
     assert stored.order("ACC000001").items == "socks"
 

@@ -22,7 +22,7 @@ def test_good_orders_file_imports_every_row_and_says_how_many(cancelbot, csv_fil
 
     run = cancelbot("import", "orders", str(path))
 
-    assert (run.status, run.out, run.err) == (0, "imported 4 orders\n", "")
+    assert (run.status, run.out, run.err) == (0, "imported orders: 4 new, 0 updated, 0 unchanged\n", "")
     assert stored.count_orders() == 4
     first = stored.order("QSP2611260001")
     assert first == Order(
@@ -43,7 +43,7 @@ def test_good_orders_file_imports_every_row_and_says_how_many(cancelbot, csv_fil
 def test_one_good_order_is_counted_in_the_singular(cancelbot, csv_file):
     run = cancelbot("import", "orders", str(csv_file(ORDERS_HEADER, ACTIVE)))
 
-    assert (run.status, run.out) == (0, "imported 1 order\n")
+    assert (run.status, run.out) == (0, "imported orders: 1 new, 0 updated, 0 unchanged\n")
 
 
 def test_packing_numbers_with_spaces_and_lower_case_are_stored_normalized(cancelbot, csv_file, stored):
@@ -61,7 +61,7 @@ def test_file_starting_with_a_byte_order_mark_is_imported(cancelbot, csv_file, s
 
     run = cancelbot("import", "orders", str(path))
 
-    assert (run.status, run.out, run.err) == (0, "imported 1 order\n", "")
+    assert (run.status, run.out, run.err) == (0, "imported orders: 1 new, 0 updated, 0 unchanged\n", "")
     assert stored.order("QSP2611260001") is not None
 
 
@@ -80,7 +80,7 @@ def test_blank_lines_and_empty_spreadsheet_rows_are_skipped(cancelbot, csv_file,
 
     run = cancelbot("import", "orders", str(path))
 
-    assert (run.status, run.out) == (0, "imported 2 orders\n")
+    assert (run.status, run.out) == (0, "imported orders: 2 new, 0 updated, 0 unchanged\n")
 
 
 def test_import_with_bad_date_reports_line_and_column_and_writes_nothing(cancelbot, csv_file, stored):
@@ -232,7 +232,8 @@ def test_missing_and_unknown_header_columns_are_named_on_line_one(cancelbot, csv
 
     assert run.status == 1
     assert run.err.splitlines() == [
-        "line 1: colour: unknown column (expected: " + ORDERS_HEADER.replace(",", ", ") + ")",
+        "line 1: colour: unknown column (expected: " + ORDERS_HEADER.replace(",", ", ")
+        + "; and, if wanted, updated_at)",
         "line 1: items: column is missing from the header",
         f"{path}: the header does not match the columns this import needs; nothing was imported",
     ]
@@ -274,7 +275,7 @@ def test_fresh_sqlite_file_is_migrated_before_the_import(monkeypatch, capsys, tm
 
     status = main(["import", "orders", str(csv_file(ORDERS_HEADER, ACTIVE))])
 
-    assert (status, capsys.readouterr().out) == (0, "imported 1 order\n")
+    assert (status, capsys.readouterr().out) == (0, "imported orders: 1 new, 0 updated, 0 unchanged\n")
 
 
 def test_progress_bar_is_drawn_on_stderr_when_forced(cancelbot, csv_file, stored, small_chunks):
@@ -282,7 +283,7 @@ def test_progress_bar_is_drawn_on_stderr_when_forced(cancelbot, csv_file, stored
 
     run = cancelbot("import", "orders", "--progress", str(csv_file(ORDERS_HEADER, *rows)))
 
-    assert (run.status, run.out) == (0, "imported 5 orders\n")
+    assert (run.status, run.out) == (0, "imported orders: 5 new, 0 updated, 0 unchanged\n")
     assert "\rimporting orders [" in run.err
     assert run.err.endswith("100%  5 / 5 rows\n")
     assert stored.count_orders() == 5
@@ -293,7 +294,7 @@ def test_progress_bar_stays_silent_when_stderr_is_not_a_terminal(cancelbot, csv_
 
     run = cancelbot("import", "orders", str(csv_file(ORDERS_HEADER, *rows)))
 
-    assert (run.status, run.out, run.err) == (0, "imported 5 orders\n", "")
+    assert (run.status, run.out, run.err) == (0, "imported orders: 5 new, 0 updated, 0 unchanged\n", "")
 
 
 def test_help_documents_the_exit_statuses(cancelbot, capsys):

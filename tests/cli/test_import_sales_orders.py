@@ -27,7 +27,7 @@ def test_good_sales_orders_file_imports_every_row_and_says_how_many(cancelbot, c
 
     run = cancelbot("import", "sales-orders", str(path))
 
-    assert (run.status, run.out, run.err) == (0, "imported 3 sales orders\n", "")
+    assert (run.status, run.out, run.err) == (0, "imported sales orders: 3 new, 0 updated, 0 unchanged\n", "")
     assert stored.count_sales_orders() == 3
     assert stored.sales_order("tmon", "SO-1") == SalesOrder(
         sales_site="tmon", sales_order_no="SO-1", status=SalesOrderStatus.VALID,
@@ -42,7 +42,7 @@ def test_good_sales_orders_file_imports_every_row_and_says_how_many(cancelbot, c
 def test_sales_site_names_are_stored_in_lower_case(cancelbot, csv_file, stored):
     run = cancelbot("import", "sales-orders", str(csv_file(SALES_ORDERS_HEADER, " TMon " + VALID[4:])))
 
-    assert (run.status, run.out) == (0, "imported 1 sales order\n")
+    assert (run.status, run.out) == (0, "imported sales orders: 1 new, 0 updated, 0 unchanged\n")
     assert stored.sales_order("tmon", "SO-1") is not None
 
 
@@ -118,10 +118,11 @@ def test_same_sales_order_twice_in_the_file_names_both_lines(cancelbot, csv_file
     assert stored.count_sales_orders() == 0
 
 
-def test_sales_order_already_in_the_database_is_reported_and_nothing_more_written(
+def test_stored_sales_order_without_updated_at_is_reported_and_nothing_more_written(
         cancelbot, csv_file, stored):
     assert cancelbot("import", "sales-orders", str(csv_file(SALES_ORDERS_HEADER, VALID))).status == 0
-    path = csv_file(SALES_ORDERS_HEADER, CLAIM, _changed(VALID, "status", "claim"))
+    undated = _changed(_changed(VALID, "status", "claim"), "updated_at", "")
+    path = csv_file(SALES_ORDERS_HEADER, CLAIM, undated)
 
     run = cancelbot("import", "sales-orders", str(path))
 
@@ -140,7 +141,7 @@ def test_same_number_on_another_sales_site_is_a_different_sales_order(cancelbot,
 
     run = cancelbot("import", "sales-orders", str(path))
 
-    assert (run.status, run.out) == (0, "imported 2 sales orders\n")
+    assert (run.status, run.out) == (0, "imported sales orders: 2 new, 0 updated, 0 unchanged\n")
 
 
 def test_orders_header_given_to_sales_orders_names_the_wrong_columns(cancelbot, csv_file, stored):

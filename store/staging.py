@@ -1,0 +1,157 @@
+"""The staging table of an import: a temporary table, private to the import's connection, that
+the checked rows of a file are written to in chunks (PostgreSQL's COPY, SQLite's executemany)
+while the file is read, so that no more than a chunk of rows is ever held in memory."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    select,
+    tuple_,
+)
+
+from store.csv_check import Kind
+from store.db import UTCDateTime
+
+NAME = "import_staging"
+LOOKUP_CHUNK = 500  # keys per IN (...)
+TIMES = frozenset({"cancelled_at", "payment_at", "updated_at"})
+STAGED = {  # the columns of each kind that a file sets, in the order rows are written
+    "orders": ("packing_no", "seller_id", "sales_site", "sales_order_no", "origin", "state",
+               "stage", "cancelled_at", "cancelled_by", "category", "payment_at", "recipient",
+               "items", "updated_at"),
+    "sales orders": ("sales_site", "sales_order_no", "status", "payment_at", "recipient",
+                     "items", "updated_at"),
+}
+
+
+def staged_columns(kind: Kind) -> tuple[str, ...]:
+    return STAGED[kind.noun]
+
+
+def staging_table(kind: Kind, dialect: str) -> Table:
+    """The staging table: seq (the row's place among the file's good rows), line (in the
+    file), and the kind's columns; dropped at the end of the transaction on PostgreSQL."""
+    columns: list[Column[Any]] = [Column("seq", Integer, primary_key=dialect == "sqlite",
+                                         autoincrement=False),
+                                  Column("line", Integer, nullable=False)]
+    columns += [Column(name, UTCDateTime if name in TIMES else Text if name in (
+        "recipient", "items") else String) for name in staged_columns(kind)]
+    return Table(NAME, MetaData(), *columns, prefixes=["TEMPORARY"],
+                 postgresql_on_commit="DROP")
+
+
+def sqlite_time(value: datetime | None) -> str | None:
+    """A datetime as UTCDateTime stores it in SQLite (naive UTC text with microseconds), so
+    that rows copied from staging compare and read back like rows the models wrote."""
+    if value is None:
+        return None
+    utc = value.astimezone(UTC)
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} {utc.hour:02d}:{utc.minute:02d}:"
+            f"{utc.second:02d}.{utc.microsecond:06d}")
+
+
+class Staging:
+    """The staging table of one import on its connection."""
+
+    def __init__(self, conn: Connection, kind: Kind) -> None:
+        self.conn, self.kind = conn, kind
+        self.dialect = conn.dialect.name
+        self.table = staging_table(kind, self.dialect)
+        self.columns = staged_columns(kind)
+        self.count = 0
+        times = [i for i, name in enumerate(self.columns) if name in TIMES]
+        self._times = times if self.dialect == "sqlite" else []
+
+    def create(self) -> None:
+        if self.dialect == "sqlite":
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{NAME}")
+        self.table.create(self.conn)
+
+    def drop(self) -> None:
+        self.table.drop(self.conn)
+
+    def row(self, line: int, item: Any) -> tuple[Any, ...]:
+        """The staged row of a checked item (seq is added when it is written)."""
+        values = self.kind.values(item)
+        row = [values[name] for name in self.columns]
+        for i in self._times:
+            row[i] = sqlite_time(row[i])
+        return (line, *row)
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Add a chunk of staged rows (line first), numbering them on."""
+        start = self.count
+        self.count += len(rows)
+        numbered = [(start + i + 1, *row) for i, row in enumerate(rows)]
+        names = ", ".join(("seq", "line", *self.columns))
+        if self.dialect == "postgresql":
+            cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
+                for row in numbered:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * (len(self.columns) + 2))
+            self.conn.exec_driver_sql(f"INSERT INTO temp.{NAME} ({names}) VALUES ({marks})",
+                                      numbered)
+
+    def loaded(self) -> None:
+        """Index and count the staged rows for the lookups and the merge that follow."""
+        if self.dialect == "postgresql":
+            self.conn.exec_driver_sql(f"CREATE INDEX ON {NAME} (seq)")
+            self.conn.exec_driver_sql(f"ANALYZE {NAME}")
+
+    def key_columns(self, table: Table | None = None) -> list[Any]:
+        source = self.table if table is None else table
+        return [source.c[name] for name in self.kind.key_columns]
+
+    def _key(self, row: Sequence[Any]) -> Any:
+        return row[0] if len(self.kind.key_columns) == 1 else tuple(row[:-1])
+
+    def repeated(self) -> dict[Any, list[int]]:
+        """The lines of every key staged more than once."""
+        keys = self.key_columns()
+        twice = select(*keys).group_by(*keys).having(func.count() > 1)
+        target = keys[0] if len(keys) == 1 else tuple_(*keys)
+        found: dict[Any, list[int]] = {}
+        query = select(*keys, self.table.c.line).where(target.in_(twice))
+        for row in self.conn.execute(query):
+            found.setdefault(self._key(row), []).append(row[-1])
+        return found
+
+    def lines_of(self, keys: Iterable[Any]) -> dict[Any, list[int]]:
+        """The staged lines of the given keys, looked up in chunks."""
+        wanted: list[Any] = list(keys)
+        found: dict[Any, list[int]] = {}
+        columns = self.key_columns()
+        target = columns[0] if len(columns) == 1 else tuple_(*columns)
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start:start + LOOKUP_CHUNK]
+            query = select(*columns, self.table.c.line).where(target.in_(chunk))
+            for row in self.conn.execute(query):
+                found.setdefault(self._key(row), []).append(row[-1])
+        return found
+
+    def matching(self) -> ColumnElement[bool]:
+        """Staged row and stored row have the same key."""
+        return and_(*(s == t for s, t in zip(self.key_columns(),
+                                              self.key_columns(self.kind.table), strict=True)))
+
+    def stored_without_date(self) -> list[tuple[Any, int]]:
+        """(key, line) of staged rows with no updated_at whose key the book already has."""
+        query = (select(*self.key_columns(), self.table.c.line)
+                 .select_from(self.table.join(self.kind.table, self.matching()))
+                 .where(self.table.c.updated_at.is_(None)))
+        return [(self._key(row), row[-1]) for row in self.conn.execute(query)]
