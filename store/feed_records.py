@@ -2,17 +2,16 @@
 the same columns as strings, an empty one as null or "", and updated_at required."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from domain.errors import shown
 from domain.model import Order
 from domain.ports import RecordProblem
-from store.csv_check import ORDER_COLUMNS, ORDERS
+from store.csv_check import ORDERS
 from store.csv_fields import Fields, Problem
 
-FEED_COLUMNS = (*ORDER_COLUMNS, "updated_at")
+FEED_COLUMNS = ORDERS.all_columns  # the orders CSV's columns, updated_at last
 UPDATED_AT_REQUIRED = " (the feed gives every record its updated_at)"
 REASON_CHARS = 1000  # several problems of one record, each short
 
@@ -28,15 +27,17 @@ def check_record(record: Any, now: datetime) -> Order | RecordProblem:
         return RecordProblem(packing_no, "; ".join(
             f"{column}: is not a string (the feed gives every column as a string)"
             for column in not_text))
-    values = [(record.get(column) or "").strip() for column in FEED_COLUMNS]
+    values: list[str | None] = [(record.get(column) or "").strip() for column in FEED_COLUMNS]
     problems: list[Problem] = []
     fields = Fields(problems, now)
-    order: Order | None = ORDERS.parse(fields, values[:-1])[1]
-    updated_at = fields.when("updated_at", values[-1], UPDATED_AT_REQUIRED)
-    if problems or order is None or updated_at is None:
+    if not values[-1]:
+        fields.fail("updated_at", f"is empty{UPDATED_AT_REQUIRED}")
+        values[-1] = None  # checked here, in the feed's words: the row check leaves it be
+    order: Order | None = ORDERS.parse(fields, values)[1]
+    if problems or order is None or order.updated_at is None:
         reason = "; ".join(f"{p.column}: {p.problem}" for p in problems)
         return RecordProblem(packing_no, shown(reason, REASON_CHARS))
-    return replace(order, updated_at=updated_at)
+    return order
 
 
 def _shown_packing_no(value: Any) -> str:
