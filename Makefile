@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/slack.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

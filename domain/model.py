@@ -27,6 +27,8 @@ class Stored:
 
 def normalize_packing_no(text: str) -> str:
     """Trim, drop inner spaces and upper-case a packing number, or raise InvalidPackingNumber."""
+    if text and PACKING_NO_RE.fullmatch(text):
+        return text  # already normal: the common case, a million times in a big import
     cleaned = re.sub(r"\s+", "", text or "").upper()
     if not PACKING_NO_RE.match(cleaned):
         raise InvalidPackingNumber(text)

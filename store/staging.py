@@ -3,7 +3,7 @@ the checked rows of a file are written to in chunks (PostgreSQL's COPY, SQLite's
 while the file is read, so that no more than a chunk of rows is ever held in memory."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from store.csv_check import Kind
+from domain.model import Order
+from store.csv_check import ORDERS, Kind
 from store.db import UTCDateTime
 
 NAME = "import_staging"
@@ -58,9 +59,22 @@ def sqlite_time(value: datetime | None) -> str | None:
     that rows copied from staging compare and read back like rows the models wrote."""
     if value is None:
         return None
-    utc = value.astimezone(UTC)
-    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} {utc.hour:02d}:{utc.minute:02d}:"
-            f"{utc.second:02d}.{utc.microsecond:06d}")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _same(value: datetime | None) -> datetime | None:
+    return value
+
+
+def order_row(order: Order, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """An order's staged values, in STAGED order (what mapping.order_values gives, built
+    directly: a million of them are made in one import)."""
+    category = order.category
+    return (order.packing_no, order.seller_id, order.sales_site, order.sales_order_no,
+            order.origin.value, order.state.value, order.stage.value if order.stage else None,
+            time(order.cancelled_at), order.cancelled_by.value if order.cancelled_by else None,
+            category.value if category else None, time(order.payment_at), order.recipient,
+            order.items, time(order.updated_at))
 
 
 class Staging:
@@ -72,8 +86,9 @@ class Staging:
         self.table = staging_table(kind, self.dialect)
         self.columns = staged_columns(kind)
         self.count = 0
-        times = [i for i, name in enumerate(self.columns) if name in TIMES]
-        self._times = times if self.dialect == "sqlite" else []
+        self._times = [i for i, name in enumerate(self.columns) if name in TIMES]
+        # SQLite gets the text UTCDateTime would write; psycopg's COPY takes datetimes
+        self._time = sqlite_time if self.dialect == "sqlite" else _same
 
     def create(self) -> None:
         if self.dialect == "sqlite":
@@ -85,10 +100,12 @@ class Staging:
 
     def row(self, line: int, item: Any) -> tuple[Any, ...]:
         """The staged row of a checked item (seq is added when it is written)."""
+        if self.kind is ORDERS:
+            return (line, *order_row(item, self._time))
         values = self.kind.values(item)
         row = [values[name] for name in self.columns]
         for i in self._times:
-            row[i] = sqlite_time(row[i])
+            row[i] = self._time(row[i])
         return (line, *row)
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -36,12 +36,15 @@ EPILOG = """\
 The file is UTF-8 CSV (a byte-order mark is fine) whose first line names the columns, in any
 order; lines end with LF or CRLF. A field in double quotes may hold commas and line breaks, and
 "" inside it is one quote; a quote left open is a bad row on the line where it opened. Dates are
-ISO 8601 with a UTC offset, from 2000 up to a day after the import. The import is all or
-nothing: every row is checked first, and any bad row, or one already in the database, writes
-nothing. The database (DATABASE_URL) is brought to the newest schema first.
+ISO 8601 with a UTC offset, from 2000 up to a day after the import. With an updated_at column
+(orders may have one; sales orders always do), a row whose key is already stored updates it when
+its updated_at is later than the stored one and changes nothing when it is equal or earlier;
+without one, a stored key is a bad row. The import is all or nothing: every row is checked,
+and any bad row writes nothing. It prints how many rows were new, updated and unchanged. The
+database (DATABASE_URL) is brought to the newest schema first.
 
 exit status:
-  0  every row imported
+  0  every row imported (new, updated or unchanged)
   1  bad rows or header: each is printed as `line N: column: problem` (the header is line 1),
      and nothing was written; or the database cannot be used or refused the import (nothing
      written either)
@@ -71,7 +74,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         command = sub.add_parser(
             name, help=f"import {kind.noun} from FILE.csv",
             description=textwrap.fill(f"Import {about}.", 95) + "\n\n"
-            + textwrap.fill(f"columns: {', '.join(columns)}", 95, subsequent_indent="  "),
+            + textwrap.fill(f"columns: {', '.join(columns)}", 95, subsequent_indent="  ")
+            + (f"\n  optional: {', '.join(kind.optional)}" if kind.optional else ""),
             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.add_argument("file", metavar="FILE.csv", help="the CSV file to import")

@@ -124,3 +124,19 @@ def test_the_order_a_job_created_is_found_by_that_job(uow):
     with uow() as u:
         assert u.orders.created_by_job(7).packing_no == "QSP2611260002"
         assert u.orders.created_by_job(8) is None
+
+
+def test_many_orders_are_added_at_once_and_found_by_their_packing_numbers(uow):
+    updated_at = datetime(2026, 11, 21, 9, 0, 0, 250000, tzinfo=SEOUL)
+    orders = [cancelled(f"QSP26112{n:05d}", updated_at=updated_at) for n in range(1, 1203)]
+    with uow() as u:
+        u.orders.add_many(orders)
+        u.commit()
+
+    with uow() as u:
+        found = u.orders.get_many([o.packing_no for o in orders] + ["QSP2611299999"])
+
+    assert len(found) == len(orders)
+    first = found["QSP2611200001"]
+    assert first.id is not None and first.updated_at == updated_at
+    assert replace(first, id=None) == orders[0]
