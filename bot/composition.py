@@ -22,11 +22,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.feed_polling import FeedPolling
 from bot.logs import formatter_for
 from bot.metrics import MeasuredApp, Metrics
 from bot.scheduler import build_scheduler
 from bot.worker import LEASE, JobWorker, worker_owner
-from domain.ports import RecoveryService, SalesSite, UnitOfWork
+from domain.ports import OrderFeed, RecoveryService, SalesSite, UnitOfWork
 from handlers import approvals, errors, home, requests, shortcuts, slash, webhook
 from handlers.approvers import ApproverDirectory
 from handlers.deps import Approvers, Deps
@@ -35,6 +36,7 @@ from handlers.slack_client import make_web_client
 from handlers.thread_results import deliver_due
 from handlers.trust import InstalledWorkspaceOnly, SlackResponseUrlsOnly, SlackSignature
 from store.db import make_engine
+from store.order_feed_http import HttpOrderFeed
 from store.recovery_service_http import HttpRecoveryService
 from store.repositories import EmbeddedSalesSite
 from store.sales_site_http import HttpSalesSite
@@ -67,6 +69,7 @@ class Store:
     uow: Callable[[], SqlUnitOfWork]
     sales_site: SalesSite
     recoveries: RecoveryService | None = None  # None: jobs change cancelbot's own book
+    feed: OrderFeed | None = None  # None: the book changes by CSV import only
 
     def close(self) -> None:
         self.engine.dispose()
@@ -74,11 +77,12 @@ class Store:
 
 def open_store(settings: Settings) -> Store:
     """The database named by settings, the HTTP sales site if its URL is set (else embedded),
-    and the order service that carries recoveries out (None: cancelbot's own book)."""
+    the order service that carries recoveries out (None: cancelbot's own book) and the order
+    feed (None: CSV imports only)."""
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     return Store(engine, uow_factory(sessions), sales_site_for(settings, sessions),
-                 recovery_service_for(settings))
+                 recovery_service_for(settings), order_feed_for(settings))
 
 
 def sales_site_for(settings: Settings, sessions: Callable[[], Session]) -> SalesSite:
@@ -102,6 +106,14 @@ def http_recovery_service(settings: Settings, timeout: float | None = None
         return None
     extra = {} if timeout is None else {"timeout": timeout}
     return HttpRecoveryService(settings.recovery_api_url, settings.recovery_api_token, **extra)
+
+
+def order_feed_for(settings: Settings) -> OrderFeed | None:
+    """Smartship's order feed if CANCELBOT_ORDER_FEED_URL is set; None otherwise (the book then
+    changes by `cancelbot import orders` only)."""
+    if not settings.order_feed_url:
+        return None
+    return HttpOrderFeed(settings.order_feed_url, settings.order_feed_token)
 
 
 # -- Slack: the client, the listeners' dependencies and the app -------------------------------
@@ -196,8 +208,9 @@ def job_worker(settings: Settings, store: Store, owner: str | None = None,
 
 def background(settings: Settings, store: Store, lease: timedelta = LEASE,
                client: WebClient | None = None) -> tuple[JobWorker, BackgroundScheduler]:
-    """The job worker and the scheduler (not started) polling jobs, outbox and digest; both
-    Slack pollers use client (default: one made from the settings' bot token).
+    """The job worker and the scheduler (not started) polling jobs, outbox, digest and the order
+    feed (when the store has one); both Slack pollers use client (default: one made from the
+    settings' bot token).
 
     Reclaims expired leases first, which also checks that the database answers (it raises
     OperationalError or ProgrammingError otherwise).
@@ -208,8 +221,18 @@ def background(settings: Settings, store: Store, lease: timedelta = LEASE,
         client = slack_client(settings)
     scheduler = build_scheduler(worker, outbox_delivery(client, store, worker.owner,
                                                         settings.zone, tuple(settings.approvers)),
-                                digest_posting(settings, client, store, worker.owner), settings)
+                                digest_posting(settings, client, store, worker.owner), settings,
+                                feed_polling(store, worker))
     return worker, scheduler
+
+
+def feed_polling(store: Store, worker: JobWorker) -> Callable[[], object] | None:
+    """The order feed's poller, under the worker's owner name and stopping with it; None
+    without CANCELBOT_ORDER_FEED_URL."""
+    if store.feed is None:
+        return None
+    return FeedPolling(store.uow, store.feed, worker.owner, utc_now,
+                       stopping=worker.stopping).poll
 
 
 def outbox_delivery(client: WebClient | None, store: Store, owner: str,

@@ -14,6 +14,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 DEFAULT_RECOVERY_TIMEOUT_HOURS = 24.0
 DEFAULT_JOB_BATCH = 16
 DEFAULT_SALES_SITE_CONCURRENCY = 8
+DEFAULT_FEED_SECONDS = 60.0
 
 
 def _words(value: str | None) -> frozenset[str]:
@@ -51,6 +52,15 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     if number < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
     return number
+def _feed_seconds(value: str | None) -> float:
+    try:
+        seconds = float(value) if value else DEFAULT_FEED_SECONDS
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"CANCELBOT_FEED_SECONDS must be a positive number of seconds, "
+                          f"not {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,9 @@ class Settings:
     log_format: str = "text"  # CANCELBOT_LOG_FORMAT: text, or json (one object per line)
     job_batch: int = DEFAULT_JOB_BATCH  # jobs a worker claims, and finishes, per transaction
     sales_site_concurrency: int = DEFAULT_SALES_SITE_CONCURRENCY  # reads a worker makes at once
+    order_feed_url: str | None = None  # Smartship's order feed; None: CSV imports only
+    order_feed_token: str | None = None
+    feed_seconds: float = DEFAULT_FEED_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -112,13 +125,17 @@ class Settings:
             job_batch=_count(env, "CANCELBOT_JOB_BATCH", DEFAULT_JOB_BATCH),
             sales_site_concurrency=_count(env, "CANCELBOT_SALES_SITE_CONCURRENCY",
                                           DEFAULT_SALES_SITE_CONCURRENCY),
+            order_feed_url=env.get("CANCELBOT_ORDER_FEED_URL") or None,
+            order_feed_token=env.get("CANCELBOT_ORDER_FEED_TOKEN") or None,
+            feed_seconds=_feed_seconds(env.get("CANCELBOT_FEED_SECONDS")),
         )
         _ = settings.zone  # read now, to fail early on an unknown time zone
         try:
             check_database_url(settings.database_url)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        for name in ("SLACK_API_URL", "SALES_SITE_API_URL", "CANCELBOT_RECOVERY_API_URL"):
+        for name in ("SLACK_API_URL", "SALES_SITE_API_URL", "CANCELBOT_RECOVERY_API_URL",
+                     "CANCELBOT_ORDER_FEED_URL"):
             _check_http_url(name, env.get(name))
         return settings
 

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.worker import JobWorker
 
 DIGEST_HOUR = 9  # business time
+SYNC_ORDER_FEED = "sync_order_feed"  # the order feed's poll, among the scheduler's jobs
 # tried again every five minutes of the hour: a try that failed gave the day back (see
 # handlers/digest.py), and once a try has settled the day the later ones do nothing
 DIGEST_MINUTES = "*/5"
@@ -48,8 +49,10 @@ SKIPPED_POLL_FILTER = _SkippedPollFilter()
 def build_scheduler(
     worker: JobWorker, deliver_outbox: Callable[[], object] | None,
     post_digest: Callable[[], object] | None, settings: Settings,
+    sync_order_feed: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler (not started) polling jobs, the outbox and expired leases, plus the digest."""
+    """A scheduler (not started) polling jobs, the outbox and expired leases, plus the digest
+    and, every CANCELBOT_FEED_SECONDS, the order feed."""
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -68,6 +71,9 @@ def build_scheduler(
                       name="withdraw requests never posted")
     scheduler.add_job(worker.remind_and_expire, "interval", minutes=1, id="remind_and_expire",
                       name="remind of and expire undecided requests (rule 14)")
+    if sync_order_feed is not None:
+        scheduler.add_job(sync_order_feed, "interval", seconds=settings.feed_seconds,
+                          id=SYNC_ORDER_FEED, name="apply the order feed's new pages")
     if post_digest is not None:
         scheduler.add_job(
             post_digest,

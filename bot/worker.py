@@ -83,6 +83,11 @@ class JobWorker:
         with self._held_lock:
             return frozenset(self._held)
 
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once stop() is called: pollers sharing this worker's life stop with it."""
+        return self._stopping
+
     def run_due(self) -> int:
         """Reclaim expired leases, then claim and run jobs until none is queued; how many ran."""
         if not self._busy.acquire(blocking=False):

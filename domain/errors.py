@@ -115,6 +115,11 @@ class RecoveryServiceUnavailable(Exception):
     than the contract's, a body that is not a recovery); the message says which."""
 
 
+class FeedUnavailable(Exception):
+    """The order feed gave no usable page (timeout, connection error, a status other than 200,
+    a body that is not a page); the message says which. The page is asked for again next tick."""
+
+
 class BadFilter(DomainError):
     """A list filter word that cannot be read; the message names it and the accepted forms."""
 

@@ -1,13 +1,15 @@
 """Read-side use cases: look up, list with counts, and the history of an order."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.errors import OrderNotFound
 from domain.model import Order, OrderState, normalize_packing_no
 from domain.ports import (
     AuditEvent,
     Counts,
+    FeedProblem,
+    FeedState,
     ListQuery,
     OutboxMessage,
     Page,
@@ -92,11 +94,18 @@ class JobsOverview:
 
     jobs: list[Job]
     undelivered: list[OutboxMessage]
+    feed: FeedState | None = None  # None: the order feed was never polled here
+    feed_problems: list[FeedProblem] = field(default_factory=list)  # the newest
+    feed_problem_count: int = 0
 
 
 def jobs_overview(uow: UnitOfWork, limit: int = 50) -> JobsOverview:
     """Queued, running and waiting jobs with their attempts (a waiting one with its recovery
-    at the order service), and undelivered results with their errors."""
+    at the order service), undelivered results with their errors, and the order feed's state
+    and problems once it has been polled."""
     active = uow.jobs.in_states((JobState.QUEUED, JobState.RUNNING, JobState.WAITING),
                                 limit=limit)
-    return JobsOverview(active, uow.outbox.pending(limit))
+    feed, count = uow.feed.state(), uow.feed.problem_count()
+    if not (feed.ever_polled or count):
+        return JobsOverview(active, uow.outbox.pending(limit))
+    return JobsOverview(active, uow.outbox.pending(limit), feed, uow.feed.problems(limit), count)

@@ -1,5 +1,5 @@
-"""What the HTTP adapters (sales site, order service) share: reading an answer's body within a
-deadline and a size limit, and the error for an answer that cannot be used."""
+"""What the HTTP adapters (sales site, order service, order feed) share: reading an answer's
+body within a deadline and a size limit, and the error for an answer that cannot be used."""
 from __future__ import annotations
 
 import http.client
@@ -14,16 +14,16 @@ class UnusableAnswer(ValueError):
 
 
 def read_body(response: http.client.HTTPResponse, deadline: float,
-              timed_out: Exception) -> bytes:
+              timed_out: Exception, limit: int = MAX_BODY_BYTES) -> bytes:
     """The body, read in chunks so that a server sending it slowly still meets the deadline;
-    raises timed_out past the deadline and UnusableAnswer past MAX_BODY_BYTES."""
+    raises timed_out past the deadline and UnusableAnswer past limit bytes."""
     chunks: list[bytes] = []
     size = 0
     while chunk := response.read1(CHUNK_BYTES):
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise UnusableAnswer(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise UnusableAnswer(f"the answer is larger than {limit} bytes")
         if time.monotonic() > deadline:
             raise timed_out
     return b"".join(chunks)

@@ -204,3 +204,34 @@ class InstallationRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     database_id: Mapped[str] = mapped_column(String(32))
+
+
+class OrderFeedRow(Base):
+    """One row, written by migration 0005: where the order feed stands and who polls it.
+
+    The lease (lease_owner, lease_expires_at) is taken with a conditional UPDATE, so one
+    instance polls at a time; the cursor moves in the transaction that applies its page."""
+
+    __tablename__ = "order_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    cursor: Mapped[str] = mapped_column(Text, server_default="")
+    lease_owner: Mapped[str | None]
+    lease_expires_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, server_default="")
+    last_error_at: Mapped[datetime | None]
+    pages: Mapped[int] = mapped_column(server_default="0")
+    records: Mapped[int] = mapped_column(server_default="0")
+
+
+class FeedProblemRow(Base):
+    """A record of the order feed that could not be applied (the feed went on without it)."""
+
+    __tablename__ = "feed_problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packing_no: Mapped[str] = mapped_column(Text, default="")  # as given, shown; may be ""
+    reason: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime]
+    cursor: Mapped[str] = mapped_column(Text, default="")  # the `since` of its page

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.digests import SqlDigests
+from store.feed_ledger import SqlFeedLedger
 from store.outbox import SqlOutbox
 from store.packing_numbers import SqlPackingNumbers
 from store.repositories import (
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.packing_numbers = SqlPackingNumbers(self.session)
         self.digests = SqlDigests(self.session)
+        self.feed = SqlFeedLedger(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,5 +1,5 @@
-"""`cancelbot doctor`: check the configuration, the database, Slack, the sales site and the
-order service that carries recoveries out."""
+"""`cancelbot doctor`: check the configuration, the database, Slack, the sales site, the
+order service that carries recoveries out and the order feed."""
 from __future__ import annotations
 
 import argparse
@@ -21,13 +21,14 @@ from bot.doctor import (
     fail,
     failed,
 )
+from bot.doctor_feed import check_order_feed
 from bot.manifest import MANIFEST, bot_scopes, load_manifest
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = commands.add_parser(
-        "doctor", help="check the configuration, database, Slack, sales site and order service; "
-        "say what to fix",
+        "doctor", help="check the configuration, database, Slack, sales site, order service "
+        "and order feed; say what to fix",
         description="Exit status 0 when nothing failed (warnings allowed), 1 otherwise.",
     )
     doctor.add_argument("--manifest", type=Path, default=MANIFEST,
@@ -64,7 +65,8 @@ def diagnose(command: Command) -> list[Finding]:
     if settings.slack_bot_token:
         findings += check_slack(settings, slack_client(settings, retries=0), wanted)
     return (findings + check_sales_site(settings, store)
-            + check_recovery_service(settings, store.engine))
+            + check_recovery_service(settings, store.engine)
+            + check_order_feed(settings, store.engine))
 
 
 def _line(finding: Finding) -> str:

@@ -64,7 +64,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     trail.add_argument("packing_no", metavar="PACKING_NO")
     trail.set_defaults(view=history_view)
     jobs = commands.add_parser(
-        "jobs", help="jobs queued or running, and results not yet delivered to Slack")
+        "jobs", help="jobs queued or running, results not yet delivered to Slack, and the "
+        "order feed's state and problems")
     jobs.set_defaults(view=jobs_view)
     for parser in (show, listing, trail, jobs):
         add_now_option(parser)

@@ -28,7 +28,8 @@ from tests.integration.builders import (
 )
 
 TABLES = {"orders", "sales_orders", "requests", "jobs", "audit_events", "outbox",
-          "packing_sequences", "digests", "installation", "alembic_version"}
+          "packing_sequences", "digests", "installation", "order_feed", "feed_problems",
+          "alembic_version"}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.model import Order
-from domain.ports import AuditEvent, DigestDay, OutboxMessage
+from domain.ports import AuditEvent, DigestDay, FeedProblem, FeedState, OutboxMessage
 from domain.requests import Job, Request
 
 
@@ -24,12 +24,14 @@ class FakeState:
     outbox_leases: dict[int, tuple[str | None, datetime | None]] = field(default_factory=dict)
     digests: dict[str, DigestDay] = field(default_factory=dict)
     database_id: str = "fake-database"
+    feed: FeedState = field(default_factory=FeedState)
+    feed_problems: list[FeedProblem] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return replace(self, orders=dict(self.orders), requests=dict(self.requests),
                        jobs=dict(self.jobs), audit=list(self.audit), outbox=list(self.outbox),
                        leases=dict(self.leases), outbox_leases=dict(self.outbox_leases),
-                       digests=dict(self.digests))
+                       digests=dict(self.digests), feed_problems=list(self.feed_problems))
 
     def new_id(self) -> int:
         self.next_id += 1

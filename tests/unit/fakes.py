@@ -35,6 +35,7 @@ from domain.status import StatusContext, status_of
 from domain.window import business_tz
 from domain.workflow import ApprovalPolicy, Submitted, approve, reject, submit_request
 from tests.orders import active_order, cancelled_order
+from tests.unit.fake_feed import FakeFeedLedger
 from tests.unit.fake_jobs import FakeJobs
 from tests.unit.fake_queues import FakeDigests, FakeOutbox
 from tests.unit.fake_state import FakeRepo, FakeState
@@ -248,6 +249,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(self)
         self.outbox = FakeOutbox(self)
         self.digests = FakeDigests(self)
+        self.feed = FakeFeedLedger(self)
         self.packing_numbers = FakePackingNumbers(self)
         for order in orders:
             self.orders.add(order)

@@ -39,6 +39,10 @@ def test_settings_default_to_a_sqlite_file_and_seoul():
     ({"CANCELBOT_RECOVERY_TIMEOUT_HOURS": "inf"}, "positive number of hours"),
     ({"CANCELBOT_JOB_BATCH": "0"}, "CANCELBOT_JOB_BATCH must be a whole number of at least 1"),
     ({"CANCELBOT_SALES_SITE_CONCURRENCY": "four"}, "CANCELBOT_SALES_SITE_CONCURRENCY must be"),
+    ({"CANCELBOT_ORDER_FEED_URL": "feed.smartship.example/orders"},
+     "CANCELBOT_ORDER_FEED_URL must be an http"),
+    ({"CANCELBOT_FEED_SECONDS": "a minute"}, "CANCELBOT_FEED_SECONDS must be a positive"),
+    ({"CANCELBOT_FEED_SECONDS": "0"}, "positive number of seconds, not '0'"),
 ])
 def test_unusable_setting_is_named_in_the_error(env, words):
     with pytest.raises(ConfigError, match=words):
@@ -59,6 +63,22 @@ def test_without_a_recovery_url_recoveries_stay_in_cancelbots_book_with_a_day_to
     settings = Settings.from_env({"CANCELBOT_RECOVERY_API_TOKEN": ""})
     assert (settings.recovery_api_url, settings.recovery_api_token) == (None, None)
     assert settings.recovery_timeout_hours == 24
+
+
+def test_the_order_feed_is_named_by_its_url_and_token_and_polled_every_minute_by_default():
+    settings = Settings.from_env({
+        "CANCELBOT_ORDER_FEED_URL": "https://feed.smartship.example/v1/orders",
+        "CANCELBOT_ORDER_FEED_TOKEN": "f33d",
+    })
+    assert settings.order_feed_url == "https://feed.smartship.example/v1/orders"
+    assert settings.order_feed_token == "f33d"
+    assert settings.feed_seconds == 60
+    assert Settings.from_env({"CANCELBOT_FEED_SECONDS": "15"}).feed_seconds == 15
+
+
+def test_without_a_feed_url_the_book_changes_only_by_import():
+    settings = Settings.from_env({})
+    assert (settings.order_feed_url, settings.order_feed_token) == (None, None)
 
 
 def test_defaults_fill_only_the_settings_the_environment_leaves_empty():

@@ -6,7 +6,7 @@ from datetime import timedelta
 from domain.job_result import JOB_RESULT
 from domain.lookup import JobsOverview
 from domain.model import Action
-from domain.ports import AuditEvent, OutboxMessage
+from domain.ports import AuditEvent, FeedProblem, FeedState, OutboxMessage
 from domain.requests import Job, JobState
 from handlers.render.history import history_message
 from handlers.render.jobs import jobs_message
@@ -76,6 +76,40 @@ def test_no_work_in_flight_says_zero_of_each():
 
     assert "*Jobs queued or running: 0*" in text
     assert "*Results not yet in their Slack thread: 0*" in text
+
+
+def test_the_order_feed_shows_its_state_last_error_and_newest_problems():
+    feed = FeedState("r42", last_success_at=NOW, last_error="the order feed answered 503",
+                     last_error_at=NOW + timedelta(minutes=1), pages=3, records=42)
+    problems = [FeedProblem("QSP7", 'origin: "fax" is not one of api, excel, manual', NOW),
+                FeedProblem("", "the record is not a JSON object", NOW)]
+
+    text = shown(jobs_message(JobsOverview([], [], feed, problems, 2), SEOUL))
+
+    assert ("*Order feed:* last success 2026-11-26 10:00 KST; cursor `r42`; 42 records in 3 "
+            "pages applied") in text
+    assert ("last error 2026-11-26 10:01 KST: the order feed answered 503; asked again next "
+            "tick") in text
+    assert "*Order feed problems (records not applied): 2*" in text
+    assert '• `QSP7` 2026-11-26 10:00 KST: origin: "fax" is not one of' in text
+    assert "• (no packing number) 2026-11-26 10:00 KST: the record is not a JSON object" in text
+
+
+def test_a_feed_never_polled_is_not_shown():
+    assert "Order feed" not in shown(jobs_message(JobsOverview([], []), SEOUL))
+
+
+def test_a_thousand_feed_problems_with_huge_reasons_fit_with_the_jobs():
+    jobs = [Job(i, i, f"QSP{i:010d}", Action.RESYNC, JobState.RUNNING, id=i) for i in range(500)]
+    feed = FeedState("<" * 2048, last_error="<&>" * 3000, last_error_at=NOW)
+    problems = [FeedProblem("<" * 40, "&" * 1000, NOW) for _ in range(1000)]
+
+    rendered = jobs_message(JobsOverview(jobs, [], feed, problems, 5000), SEOUL)
+
+    assert_message_fits(rendered.text, rendered.blocks)
+    text = shown(rendered)
+    assert "*Order feed problems (records not applied): 5000*" in text
+    assert "more problems." in text and "more jobs." in text
 
 
 def test_the_usage_with_a_huge_reason_still_fits():
