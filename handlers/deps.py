@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
@@ -13,6 +14,14 @@ from domain.workflow import ApprovalPolicy
 # Slack's trigger_id lives 3 s: the request modal's sales-site read gets half, leaving the rest
 # to the lookup and views.open
 SITE_READ_SECONDS = 1.5
+# an answer ready within this goes in the acknowledgement itself; a later one is acknowledged
+# empty and sent to the response URL, so Slack's 3 s wait for the acknowledgement is kept
+ANSWER_SECONDS = 2.0
+
+
+def answer_pool() -> Executor:
+    """Threads that make answers while the listener waits for them (handlers/answers.py)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="answer")
 
 
 class Approvers(Protocol):
@@ -36,6 +45,9 @@ class Deps:
     # how long that read may take before the modal opens without its answer
     sales_site: SalesSite | None = None
     site_read_seconds: float = SITE_READ_SECONDS
+    # where answers are made, and how long one may take to go in the acknowledgement
+    answers: Executor = field(default_factory=answer_pool)
+    answer_seconds: float = ANSWER_SECONDS
 
     def ctx(self) -> StatusContext:
         """The status context at this moment."""

@@ -1,11 +1,14 @@
-"""The `/cancelled` listener: ack at once, then one ephemeral answer to whoever typed it."""
+"""The `/cancelled` listener: one ephemeral answer to whoever typed it, in the acknowledgement
+itself when it is ready in time (handlers/answers.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
+from handlers.answers import answer_in_ack
 from handlers.deps import Deps
 from handlers.errors import guarded
 from handlers.render.mrkdwn import Rendered
@@ -39,7 +42,6 @@ def register(app: App, deps: Deps) -> None:
 
     @app.command(COMMAND)
     @guarded
-    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()  # nothing before it: Slack gives up after 3 seconds
-        reply = answer(deps, command.get("text"))
-        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond, body: dict[str, Any],
+                   client: WebClient) -> None:
+        answer_in_ack(deps, ack, respond, body, client, lambda: answer(deps, command.get("text")))
