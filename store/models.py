@@ -60,6 +60,32 @@ class OrderRow(Base):
     )
 
 
+class OrderCountRow(Base):
+    """How many cancelled orders share a seller, a sales site, a category and a recovery: the
+    list's counts without a date filter. Kept by triggers on orders (migration 0006)."""
+
+    __tablename__ = "order_counts"
+
+    seller_id: Mapped[str] = mapped_column(primary_key=True)
+    sales_site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+
+class OrderDayCountRow(Base):
+    """The same per UTC day of the cancellation ('YYYY-MM-DD'): the counts of date ranges."""
+
+    __tablename__ = "order_day_counts"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    seller_id: Mapped[str] = mapped_column(primary_key=True)
+    sales_site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+
 class SalesOrderRow(Base):
     """The embedded sales site: sales orders as the marketplaces hold them."""
 

@@ -22,7 +22,8 @@ from tests.conftest import _drop_postgres_schema, _new_postgres_schema, _postgre
 from tests.integration.builders import NOW, active, add_orders, cancelled, ctx
 
 TABLES = {"orders", "sales_orders", "requests", "jobs", "audit_events", "outbox",
-          "packing_sequences", "digests", "installation", "alembic_version"}
+          "packing_sequences", "digests", "installation", "order_counts", "order_day_counts",
+          "alembic_version"}
 
 
 @pytest.fixture

@@ -1,0 +1,118 @@
+"""list counts kept with the orders
+
+The list page's tab and status counts are sums over two small tables instead of counts over
+the orders: `order_counts` per (seller, sales site, category, recovery), and
+`order_day_counts` the same per UTC day of the cancellation, for date ranges. Triggers on
+`orders` keep both in the transaction that inserts, changes or deletes an order, whoever
+writes it (the import, a job, the order feed); this migration fills them from the orders.
+Only cancelled orders with a category are counted, as the list shows no others.
+
+Revision ID: 0006
+Revises: 0003
+Create Date: 2026-11-30
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+KEY = ('seller_id', 'sales_site', 'category', 'recovery')
+COUNTED = "{row}.category IS NOT NULL AND {row}.cancelled_at IS NOT NULL"
+SQLITE_DAY = "substr({row}.cancelled_at, 1, 10)"  # naive UTC text, 'YYYY-MM-DD HH:MM:SS…'
+POSTGRESQL_DAY = "to_char({row}.cancelled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+def _key_columns() -> list[sa.Column]:
+    return [sa.Column('seller_id', sa.String(length=64), nullable=False),
+            sa.Column('sales_site', sa.String(length=32), nullable=False),
+            sa.Column('category', sa.String(length=8), nullable=False),
+            sa.Column('recovery', sa.String(length=16), nullable=False)]
+
+
+def upgrade() -> None:
+    op.create_table('order_counts', *_key_columns(),
+                    sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint(*KEY))
+    op.create_table('order_day_counts', sa.Column('day', sa.String(length=10), nullable=False),
+                    *_key_columns(), sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('day', *KEY))
+    fill()
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in (sqlite_triggers() if sqlite else postgresql_triggers()):
+        op.execute(statement)
+
+
+def fill() -> None:
+    """The counts of the orders as they are now."""
+    day = (SQLITE_DAY if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_DAY)
+    keys = ", ".join(KEY)
+    where = COUNTED.format(row="orders")
+    op.execute("DELETE FROM order_counts")
+    op.execute("DELETE FROM order_day_counts")
+    op.execute(f"INSERT INTO order_counts ({keys}, n) SELECT {keys}, count(*) FROM orders "
+               f"WHERE {where} GROUP BY {keys}")
+    op.execute(f"INSERT INTO order_day_counts (day, {keys}, n) "
+               f"SELECT {day.format(row='orders')}, {keys}, count(*) FROM orders "
+               f"WHERE {where} GROUP BY {day.format(row='orders')}, {keys}")
+
+
+def _add(row: str, step: int, day: str) -> list[str]:
+    """Statements adding step to the counts of row (NEW or OLD)."""
+    values = ", ".join(f"{row}.{k}" for k in KEY)
+    keys = ", ".join(KEY)
+    return [
+        f"INSERT INTO order_counts ({keys}, n) VALUES ({values}, {step}) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET n = order_counts.n + ({step})",
+        f"INSERT INTO order_day_counts (day, {keys}, n) VALUES ({day.format(row=row)}, "
+        f"{values}, {step}) ON CONFLICT (day, {keys}) "
+        f"DO UPDATE SET n = order_day_counts.n + ({step})",
+    ]
+
+
+CHANGED = ("seller_id", "sales_site", "category", "recovery", "cancelled_at")
+
+
+def sqlite_triggers() -> list[str]:
+    def trigger(name: str, event: str, row: str, step: int) -> str:
+        body = "; ".join(_add(row, step, SQLITE_DAY))
+        return (f"CREATE TRIGGER {name} AFTER {event} ON orders "
+                f"WHEN {COUNTED.format(row=row)} BEGIN {body}; END")
+    changed = f"UPDATE OF {', '.join(CHANGED)}"
+    return [trigger("order_counts_insert_0", "INSERT", "NEW", 1),
+            trigger("order_counts_delete_0", "DELETE", "OLD", -1),
+            trigger("order_counts_update_0", changed, "OLD", -1),
+            trigger("order_counts_update_1", changed, "NEW", 1)]
+
+
+def postgresql_triggers() -> list[str]:
+    def add(row: str, step: int) -> str:
+        body = "; ".join(_add(row, step, POSTGRESQL_DAY))
+        return f"IF {COUNTED.format(row=row)} THEN {body}; END IF;"
+    function = f"""
+CREATE FUNCTION order_counts_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN {add('OLD', -1)} END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN {add('NEW', 1)} END IF;
+  RETURN NULL;
+END $$"""
+    return [function,
+            "CREATE TRIGGER order_counts_insert_delete AFTER INSERT OR DELETE ON orders "
+            "FOR EACH ROW EXECUTE FUNCTION order_counts_kept()",
+            f"CREATE TRIGGER order_counts_update AFTER UPDATE OF {', '.join(CHANGED)} ON orders "
+            "FOR EACH ROW EXECUTE FUNCTION order_counts_kept()"]
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in ("order_counts_insert_0", "order_counts_delete_0",
+                     "order_counts_update_0", "order_counts_update_1"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS order_counts_insert_delete ON orders")
+        op.execute("DROP TRIGGER IF EXISTS order_counts_update ON orders")
+        op.execute("DROP FUNCTION IF EXISTS order_counts_kept()")
+    op.drop_table('order_day_counts')
+    op.drop_table('order_counts')
