@@ -123,7 +123,8 @@ def _from_orders(session: Session, query: ListQuery, since: datetime | None,
                  until: datetime | None) -> Tally:
     where = _filters(replace(query, date_from=since, date_to=until))
     keys = (R.category, R.recovery, R.sales_site)
-    return [(c, r, s, n) for c, r, s, n in session.execute(
+    # category is never NULL here (_filters says so), whatever its column's type allows
+    return [(c or "", r, s, n) for c, r, s, n in session.execute(
         select(*keys, func.count()).where(*where).group_by(*keys))]
 
 

@@ -25,7 +25,7 @@ SQLITE_DAY = "substr({row}.cancelled_at, 1, 10)"  # naive UTC text, 'YYYY-MM-DD 
 POSTGRESQL_DAY = "to_char({row}.cancelled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
-def _key_columns() -> list[sa.Column]:
+def _key_columns() -> list[sa.Column[str]]:
     return [sa.Column('seller_id', sa.String(length=64), nullable=False),
             sa.Column('sales_site', sa.String(length=32), nullable=False),
             sa.Column('category', sa.String(length=8), nullable=False),
