@@ -91,9 +91,12 @@ def _tally(session: Session, query: ListQuery, since: datetime | None,
     """The seller's and site's cancelled orders in [since, until) (None: unbounded), counted
     per (category, recovery, site): from `order_counts` when unbounded, else the whole UTC
     days inside the range from `order_day_counts` and the part-days at its ends from the
-    orders (at most a day each, on the cancellation-time indexes)."""
+    orders (at most a day each, on the cancellation-time indexes). A seller's range is read
+    from the orders, on ix_orders_seller_cancelled: the day counts leave sellers out."""
     if since is None and until is None:
         return _summed(session, C, query, [])
+    if query.seller:
+        return _from_orders(session, query, since, until)
     first = _next_midnight(since) if since else None
     last = _midnight(until) if until else None
     if first and last and first >= last:
@@ -110,8 +113,8 @@ def _tally(session: Session, query: ListQuery, since: datetime | None,
 
 def _summed(session: Session, table: type[OrderCountRow] | type[OrderDayCountRow],
             query: ListQuery, where: list[ColumnElement[bool]]) -> Tally:
-    if query.seller:
-        where.append(table.seller_id == query.seller)
+    if query.seller and table is C:
+        where.append(C.seller_id == query.seller)
     if query.site:
         where.append(table.sales_site == query.site.lower())
     keys = (table.category, table.recovery, table.sales_site)

@@ -72,18 +72,22 @@ class OrderCountRow(Base):
     recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int]
 
+    __table_args__ = {"sqlite_with_rowid": False}  # the counts are read from the key's order
+
 
 class OrderDayCountRow(Base):
-    """The same per UTC day of the cancellation ('YYYY-MM-DD'): the counts of date ranges."""
+    """The same per UTC day of the cancellation ('YYYY-MM-DD'), without the seller: the counts
+    of date ranges."""
 
     __tablename__ = "order_day_counts"
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    seller_id: Mapped[str] = mapped_column(primary_key=True)
     sales_site: Mapped[str] = mapped_column(String(32), primary_key=True)
     category: Mapped[str] = mapped_column(String(8), primary_key=True)
     recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int]
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class SalesOrderRow(Base):

@@ -26,7 +26,7 @@ def kept(session) -> tuple[Counter, Counter]:
         OrderCountRow.seller_id, OrderCountRow.sales_site, OrderCountRow.category,
         OrderCountRow.recovery, OrderCountRow.n)) if r[-1]})
     days = Counter({tuple(r[:-1]): r[-1] for r in session.execute(select(
-        OrderDayCountRow.day, OrderDayCountRow.seller_id, OrderDayCountRow.sales_site,
+        OrderDayCountRow.day, OrderDayCountRow.sales_site,
         OrderDayCountRow.category, OrderDayCountRow.recovery, OrderDayCountRow.n)) if r[-1]})
     return whole, days
 
@@ -39,7 +39,7 @@ def recounted(session) -> tuple[Counter, Counter]:
                                                       OrderRow.cancelled_at.is_not(None))):
         key = (row.seller_id, row.sales_site, row.category, row.recovery)
         whole[key] += 1
-        days[(row.cancelled_at.strftime("%Y-%m-%d"), *key)] += 1
+        days[(row.cancelled_at.strftime("%Y-%m-%d"), *key[1:])] += 1
     return whole, days
 
 

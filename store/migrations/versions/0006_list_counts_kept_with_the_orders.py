@@ -2,7 +2,9 @@
 
 The list page's tab and status counts are sums over two small tables instead of counts over
 the orders: `order_counts` per (seller, sales site, category, recovery), and
-`order_day_counts` the same per UTC day of the cancellation, for date ranges. Triggers on
+`order_day_counts` per (UTC day of the cancellation, sales site, category, recovery), for date
+ranges (without the seller, so that a long range is a few thousand rows; on SQLite both
+tables are WITHOUT ROWID, so a range is read in key order with its counts). Triggers on
 `orders` keep both in the transaction that inserts, changes or deletes an order, whoever
 writes it (the import, a job, the order feed); this migration fills them from the orders.
 Only cancelled orders with a category are counted, as the list shows no others.
@@ -20,25 +22,26 @@ branch_labels = None
 depends_on = None
 
 KEY = ('seller_id', 'sales_site', 'category', 'recovery')
+DAY_KEY = ('sales_site', 'category', 'recovery')
 COUNTED = "{row}.category IS NOT NULL AND {row}.cancelled_at IS NOT NULL"
 SQLITE_DAY = "substr({row}.cancelled_at, 1, 10)"  # naive UTC text, 'YYYY-MM-DD HH:MM:SS…'
 POSTGRESQL_DAY = "to_char({row}.cancelled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
-def _key_columns() -> list[sa.Column[str]]:
-    return [sa.Column('seller_id', sa.String(length=64), nullable=False),
-            sa.Column('sales_site', sa.String(length=32), nullable=False),
-            sa.Column('category', sa.String(length=8), nullable=False),
-            sa.Column('recovery', sa.String(length=16), nullable=False)]
+def _key_columns(seller: bool = True) -> list[sa.Column[str]]:
+    return ([sa.Column('seller_id', sa.String(length=64), nullable=False)] if seller else []) + [
+        sa.Column('sales_site', sa.String(length=32), nullable=False),
+        sa.Column('category', sa.String(length=8), nullable=False),
+        sa.Column('recovery', sa.String(length=16), nullable=False)]
 
 
 def upgrade() -> None:
     op.create_table('order_counts', *_key_columns(),
                     sa.Column('n', sa.Integer(), nullable=False),
-                    sa.PrimaryKeyConstraint(*KEY))
+                    sa.PrimaryKeyConstraint(*KEY), sqlite_with_rowid=False)
     op.create_table('order_day_counts', sa.Column('day', sa.String(length=10), nullable=False),
-                    *_key_columns(), sa.Column('n', sa.Integer(), nullable=False),
-                    sa.PrimaryKeyConstraint('day', *KEY))
+                    *_key_columns(seller=False), sa.Column('n', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('day', *DAY_KEY), sqlite_with_rowid=False)
     fill()
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in (sqlite_triggers() if sqlite else postgresql_triggers()):
@@ -48,26 +51,27 @@ def upgrade() -> None:
 def fill() -> None:
     """The counts of the orders as they are now."""
     day = (SQLITE_DAY if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_DAY)
-    keys = ", ".join(KEY)
+    keys, day_keys = ", ".join(KEY), ", ".join(DAY_KEY)
     where = COUNTED.format(row="orders")
     op.execute("DELETE FROM order_counts")
     op.execute("DELETE FROM order_day_counts")
     op.execute(f"INSERT INTO order_counts ({keys}, n) SELECT {keys}, count(*) FROM orders "
                f"WHERE {where} GROUP BY {keys}")
-    op.execute(f"INSERT INTO order_day_counts (day, {keys}, n) "
-               f"SELECT {day.format(row='orders')}, {keys}, count(*) FROM orders "
-               f"WHERE {where} GROUP BY {day.format(row='orders')}, {keys}")
+    op.execute(f"INSERT INTO order_day_counts (day, {day_keys}, n) "
+               f"SELECT {day.format(row='orders')}, {day_keys}, count(*) FROM orders "
+               f"WHERE {where} GROUP BY {day.format(row='orders')}, {day_keys}")
 
 
 def _add(row: str, step: int, day: str) -> list[str]:
     """Statements adding step to the counts of row (NEW or OLD)."""
     values = ", ".join(f"{row}.{k}" for k in KEY)
-    keys = ", ".join(KEY)
+    day_values = ", ".join(f"{row}.{k}" for k in DAY_KEY)
+    keys, day_keys = ", ".join(KEY), ", ".join(DAY_KEY)
     return [
         f"INSERT INTO order_counts ({keys}, n) VALUES ({values}, {step}) "
         f"ON CONFLICT ({keys}) DO UPDATE SET n = order_counts.n + ({step})",
-        f"INSERT INTO order_day_counts (day, {keys}, n) VALUES ({day.format(row=row)}, "
-        f"{values}, {step}) ON CONFLICT (day, {keys}) "
+        f"INSERT INTO order_day_counts (day, {day_keys}, n) VALUES ({day.format(row=row)}, "
+        f"{day_values}, {step}) ON CONFLICT (day, {day_keys}) "
         f"DO UPDATE SET n = order_day_counts.n + ({step})",
     ]
 
