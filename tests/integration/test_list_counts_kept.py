@@ -70,6 +70,9 @@ def test_the_kept_counts_follow_every_insert_change_and_delete_of_an_order(sessi
             update(OrderRow).where(OrderRow.packing_no == "QSP2611260007")
             .values(recipient="someone else"),  # not counted: the counts stay
             delete(OrderRow).where(OrderRow.packing_no == "QSP2611260008"),
+            update(OrderRow).where(OrderRow.seller_id == "seller-1")  # many rows at once
+            .values(recovery=Recovery.FAILED_RETRY.value),
+            delete(OrderRow).where(OrderRow.seller_id == "seller-2"),
         ]
         for change in changes:
             session.execute(change)

@@ -5,9 +5,10 @@ the orders: `order_counts` per (seller, sales site, category, recovery), and
 `order_day_counts` per (UTC day of the cancellation, sales site, category, recovery), for date
 ranges (without the seller, so that a long range is a few thousand rows; on SQLite both
 tables are WITHOUT ROWID, so a range is read in key order with its counts). Triggers on
-`orders` keep both in the transaction that inserts, changes or deletes an order, whoever
-writes it (the import, a job, the order feed); this migration fills them from the orders.
-Only cancelled orders with a category are counted, as the list shows no others.
+`orders` (per row on SQLite, per statement on PostgreSQL) keep both in the transaction that
+inserts, changes or deletes an order, whoever writes it (the import, a job, the order feed);
+this migration fills them from the orders. Only cancelled orders with a category are
+counted, as the list shows no others.
 
 Revision ID: 0006
 Revises: 0003
@@ -92,21 +93,42 @@ def sqlite_triggers() -> list[str]:
 
 
 def postgresql_triggers() -> list[str]:
-    def add(row: str, step: int) -> str:
-        body = "; ".join(_add(row, step, POSTGRESQL_DAY))
-        return f"IF {COUNTED.format(row=row)} THEN {body}; END IF;"
-    function = f"""
-CREATE FUNCTION order_counts_kept() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN {add('OLD', -1)} END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN {add('NEW', 1)} END IF;
-  RETURN NULL;
-END $$"""
-    return [function,
-            "CREATE TRIGGER order_counts_insert_delete AFTER INSERT OR DELETE ON orders "
-            "FOR EACH ROW EXECUTE FUNCTION order_counts_kept()",
-            f"CREATE TRIGGER order_counts_update AFTER UPDATE OF {', '.join(CHANGED)} ON orders "
-            "FOR EACH ROW EXECUTE FUNCTION order_counts_kept()"]
+    """Statement-level triggers over transition tables: one grouped upsert per statement, so a
+    COPY or a large UPDATE changes each count row once (a row-level trigger would rewrite the
+    same few rows once per order, leaving a dead tuple each time)."""
+    def delta(table: str, keys: tuple[str, ...], day: bool) -> str:
+        columns = ("day, " if day else "") + ", ".join(keys)
+        picked = (POSTGRESQL_DAY.format(row="{rows}") + " AS day, " if day else "") + \
+            ", ".join(f"{{rows}}.{k}" for k in keys)
+        parts = " UNION ALL ".join(
+            f"SELECT {picked.format(rows=rows)}, {step} AS d FROM {rows} "
+            f"WHERE {COUNTED.format(row=rows)}"
+            for rows, step in (("new_rows", 1), ("old_rows", -1)))
+        return (f"INSERT INTO {table} ({columns}, n) SELECT {columns}, sum(d) FROM ({parts}) "
+                f"AS changes GROUP BY {columns} HAVING sum(d) <> 0 ON CONFLICT ({columns}) "
+                f"DO UPDATE SET n = {table}.n + excluded.n")
+
+    def function(name: str, body: str) -> str:
+        return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {body}; RETURN NULL; END $$")
+
+    both = "; ".join(delta(t, k, d) for t, k, d in (("order_counts", KEY, False),
+                                                    ("order_day_counts", DAY_KEY, True)))
+    # an INSERT has no old rows and a DELETE no new ones: each function reads an empty
+    # stand-in for the missing side
+    empty = "(SELECT * FROM orders WHERE false)"
+    return [
+        function("order_counts_inserted", both.replace("FROM old_rows", f"FROM {empty} old_rows")),
+        function("order_counts_deleted", both.replace("FROM new_rows", f"FROM {empty} new_rows")),
+        function("order_counts_updated", both),
+        "CREATE TRIGGER order_counts_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS "
+        "new_rows FOR EACH STATEMENT EXECUTE FUNCTION order_counts_inserted()",
+        "CREATE TRIGGER order_counts_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS "
+        "old_rows FOR EACH STATEMENT EXECUTE FUNCTION order_counts_deleted()",
+        "CREATE TRIGGER order_counts_update AFTER UPDATE ON orders REFERENCING OLD TABLE AS "
+        "old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "
+        "order_counts_updated()",
+    ]
 
 
 def downgrade() -> None:
@@ -115,8 +137,9 @@ def downgrade() -> None:
                      "order_counts_update_0", "order_counts_update_1"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     else:
-        op.execute("DROP TRIGGER IF EXISTS order_counts_insert_delete ON orders")
-        op.execute("DROP TRIGGER IF EXISTS order_counts_update ON orders")
-        op.execute("DROP FUNCTION IF EXISTS order_counts_kept()")
+        for event in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS order_counts_{event} ON orders")
+        for function in ("inserted", "deleted", "updated"):
+            op.execute(f"DROP FUNCTION IF EXISTS order_counts_{function}()")
     op.drop_table('order_day_counts')
     op.drop_table('order_counts')
