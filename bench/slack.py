@@ -236,7 +236,10 @@ def markdown(results: list[tuple[str, str, Measured]], args: argparse.Namespace,
            f"- Machine: {machine()}, Python {platform.python_version()}",
            f"- Book: {args.orders:,} orders from `bench/data.py` (as in the store benchmark)",
            f"- Reproduce: `.venv/bin/python bench/slack.py --database "
-           f"{'both' if len(results) > 1 else results[0][0]}` (this run took {seconds:.0f} s)",
+           f"{'both' if len(results) > 1 else results[0][0]}"
+           + (f" --pg-url {args.pg_url}" if args.pg_url else "")
+           + f" --rounds {args.rounds} --warmup {args.warmup}` (this run took {seconds:.0f} s; "
+           "the machine was shared with other work, see the load average)",
            f"- Method: {METHOD}", ""]
     for kind, build, measured in results:
         label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[kind]

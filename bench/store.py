@@ -219,7 +219,9 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
     out = [BEGIN, "## Store: look-up and list page with counts (`bench/store.py`)", "",
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
            f"- Machine: {machine()}, Python {platform.python_version()}, "
-           + ", ".join(r.version for r in results),
+           + ", ".join(dict.fromkeys(r.version for r in results))
+           + "; shared with other work while this ran (see the load average), so the p99s "
+           "carry other processes' pauses: read them against the floor's own p99",
            f"- Books: {args.orders:,} orders each from `bench/data.py`; "
            + "; ".join(data.describe_book(b) for b in dict.fromkeys(r.book for r in results)),
            f"- Reproduce: `{command}` (this run took {seconds:.0f} s; a rerun reuses the "
