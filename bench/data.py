@@ -5,6 +5,9 @@ over the last 365 days, ~90% cancelled deliveries (api / excel+manual / sales-si
 ~10% active orders, recovery mostly none with some awaiting/in progress/done/failed. A resync
 that is done also adds the active order it created (`resynced_from`), so lookups follow real
 successor links; a restore that is done leaves the order active with its cancellation kept.
+
+A *skewed* book (`BOOKS`) keeps the mix but gives one seller half of the orders and puts every
+order on one sales site: the shapes that defeat an index chosen for an even book.
 """
 from __future__ import annotations
 
@@ -42,6 +45,17 @@ RECOVERY_WEIGHTS = (86, 2, 1, 6, 5)
 RECIPIENTS = ("김민준", "이서연", "박지호", "최수아", "정도윤", "강하은", "조예준", "윤지우")
 STAGES = tuple(Stage)
 CHUNK = 10_000
+BOOKS = ("even", "skewed")  # how orders spread over sellers and sites
+BIG_SELLER = SELLERS[0]  # in a skewed book, half of the orders are this seller's
+
+
+def describe_book(book: str) -> str:
+    """The book in one sentence, for the report."""
+    if book == "skewed":
+        return (f"skewed: {BIG_SELLER} holds half of the orders (the rest spread as in the even "
+                f"book), every order on {SITES[0]}, cancellations over the last {DAYS} days; "
+                "otherwise the even book's mix")
+    return "even: " + describe()
 
 
 def describe() -> str:
@@ -58,8 +72,8 @@ def describe() -> str:
 class Generator:
     """Orders in cancellation-time order, with packing numbers QSP + yymmdd + daily serial."""
 
-    def __init__(self, now: datetime, seed: int = 20261126) -> None:
-        self.now = now
+    def __init__(self, now: datetime, seed: int = 20261126, book: str = "even") -> None:
+        self.now, self.skewed = now, book == "skewed"
         self.rng = random.Random(seed)
         self.serials: dict[str, int] = defaultdict(int)
 
@@ -89,10 +103,13 @@ class Generator:
 
     def _base(self, at: datetime, origin: Origin) -> dict[str, Any]:
         rng = self.rng
-        site = rng.choices(SITES, SITE_WEIGHTS)[0]
+        site = SITES[0] if self.skewed else rng.choices(SITES, SITE_WEIGHTS)[0]
+        seller = rng.choices(SELLERS, SELLER_WEIGHTS)[0]
+        if self.skewed and rng.random() < 0.5:
+            seller = BIG_SELLER
         return dict(
             packing_no=self.packing_no(at),
-            seller_id=rng.choices(SELLERS, SELLER_WEIGHTS)[0],
+            seller_id=seller,
             sales_site=site,
             sales_order_no=f"{site[:2].upper()}{rng.randrange(10**9, 10**10)}",
             origin=origin,
@@ -137,9 +154,9 @@ def _fields(order: Order) -> dict[str, Any]:
     return {name: getattr(order, name) for name in Order.__dataclass_fields__ if name != "id"}
 
 
-def rows(n: int, now: datetime | None = None) -> Iterator[dict[str, Any]]:
+def rows(n: int, now: datetime | None = None, book: str = "even") -> Iterator[dict[str, Any]]:
     """Column values (store.mapping.order_values) of n generated orders."""
-    generator = Generator(now or datetime.now(UTC))
+    generator = Generator(now or datetime.now(UTC), book=book)
     return (order_values(order) for order in generator.orders(n))
 
 
@@ -148,35 +165,35 @@ def _chunks(values: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield chunk
 
 
-def load_sqlite(engine: Engine, n: int) -> None:
+def load_sqlite(engine: Engine, n: int, book: str = "even") -> None:
     """Core executemany in chunks, one transaction, then ANALYZE."""
     table = cast(Table, OrderRow.__table__)  # declared a FromClause; a mapped class's is a Table
     with engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while the indexes grow
-        for chunk in _chunks(rows(n)):
+        for chunk in _chunks(rows(n, book=book)):
             conn.execute(insert(table), chunk)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
 
 
-def load_postgresql(engine: Engine, n: int) -> None:
+def load_postgresql(engine: Engine, n: int, book: str = "even") -> None:
     """COPY through psycopg in one transaction, then VACUUM ANALYZE (stats + visibility map)."""
     columns = [c.name for c in OrderRow.__table__.columns if c.name != "id"]
     sql = f"COPY orders ({', '.join(columns)}) FROM STDIN"
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(sql) as copy:
-            for values in rows(n):
+            for values in rows(n, book=book):
                 copy.write_row([values[c] for c in columns])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM (ANALYZE) orders"))
 
 
-def load(engine: Engine, n: int) -> None:
+def load(engine: Engine, n: int, book: str = "even") -> None:
     if engine.dialect.name == "postgresql":
-        load_postgresql(engine, n)
+        load_postgresql(engine, n, book)
     else:
-        load_sqlite(engine, n)
+        load_sqlite(engine, n, book)
 
 
 def fingerprint() -> str:
@@ -198,10 +215,10 @@ def built(engine: Engine, n: int) -> str | None:
     return meta.get("built")
 
 
-def _build(engine: Engine, n: int) -> str:
+def _build(engine: Engine, n: int, book: str = "even") -> str:
     started = time.perf_counter()
     upgrade(engine)
-    load(engine, n)
+    load(engine, n, book)
     how = (f"built and analysed in {time.perf_counter() - started:.0f} s "
            f"on {datetime.now().astimezone():%Y-%m-%d %H:%M}")
     with engine.begin() as conn:
@@ -241,8 +258,13 @@ def _recreate_postgres(url: str, drop: bool) -> None:
         _admin(url, f'CREATE DATABASE "{name}"')
 
 
-def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False) -> tuple[Engine, str]:
-    """An engine on a database holding the n generated orders, reused when it already fits."""
+def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False,
+            book: str = "even") -> tuple[Engine, str]:
+    """An engine on a database holding the n generated orders of the book, reused when it
+    already fits."""
+    if book != "even":
+        pg_url = make_url(pg_url).set(database=f"{make_url(pg_url).database}_{book}") \
+            .render_as_string(hide_password=False)
     if kind == "postgresql":
         _recreate_postgres(pg_url, drop=False)
         engine = make_engine(pg_url)
@@ -252,8 +274,8 @@ def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False) -> tuple[Engi
         engine.dispose()
         _recreate_postgres(pg_url, drop=True)
         engine = make_engine(pg_url)
-        return engine, f"{where}, {_build(engine, n)}"
-    path = CACHE / f"store-{n}.sqlite3"
+        return engine, f"{where}, {_build(engine, n, book)}"
+    path = CACHE / (f"store-{n}.sqlite3" if book == "even" else f"store-{n}-{book}.sqlite3")
     engine = make_engine(f"sqlite:///{path}")
     if path.exists() and not rebuild and (how := built(engine, n)):
         return engine, f"`bench/.data/{path.name}`, reused ({how})"
@@ -262,7 +284,7 @@ def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False) -> tuple[Engi
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{path}")
-    return engine, f"`bench/.data/{path.name}`, {_build(engine, n)}"
+    return engine, f"`bench/.data/{path.name}`, {_build(engine, n, book)}"
 
 
 def write_section(path: Path, begin: str, end: str, section: str) -> None:

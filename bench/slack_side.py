@@ -29,10 +29,11 @@ ANSWER_TIMEOUT = 10.0
 
 # -- the apps, each in a process of its own --------------------------------------------------
 
-def bare_app(settings: Settings) -> App:
-    """A Bolt app with the same signing check (and token set-up) that only acknowledges."""
+def bare_app(settings: Settings, before_response: bool = False) -> App:
+    """A Bolt app with the same signing check (and token set-up) that only acknowledges:
+    Bolt's defaults, or (before_response) processing the request before answering it."""
     app = App(client=slack_client(settings), signing_secret=SECRET,
-              token_verification_enabled=False)
+              token_verification_enabled=False, process_before_response=before_response)
 
     @app.command("/cancelled")
     def ack_only(ack: Ack) -> None:
@@ -50,7 +51,7 @@ def serve(kind: str, db_url: str, api_url: str, ports: Any) -> None:
     if kind == "app":
         app = build_app(settings, store.uow, slack_client(settings))
     else:
-        app = bare_app(settings)
+        app = bare_app(settings, before_response=kind == "bare-sync")
     server = make_server(app, store.engine, host="127.0.0.1", port=0)
     ports.put((kind, server.effective_port))
     server.run()
@@ -68,6 +69,8 @@ class ResponseUrls(ThreadingHTTPServer):
         self.arrived: dict[str, tuple[float, dict[str, Any]]] = {}
         self.events: dict[str, threading.Event] = {}
         self.keys = itertools.count(1)
+        self.calls = 0  # Web API calls and posts to response URLs, from any app
+        self.counting = threading.Lock()
 
     @property
     def base(self) -> str:
@@ -91,6 +94,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         at = time.perf_counter()
+        with self.server.counting:
+            self.server.calls += 1
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         key = self.path.rsplit("/", 1)[-1]
         answer = b'{"ok": true}' if self.path.startswith("/api/") else b"ok"

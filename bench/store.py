@@ -1,11 +1,12 @@
 """Store benchmark: look-ups and list pages with counts on a million orders, against the floor.
 
     .venv/bin/python bench/store.py [--orders 1000000] [--database sqlite|postgresql|both]
-                                    [--pg-url URL] [--rebuild] [--explain]
+                                    [--book even|skewed|both] [--pg-url URL] [--rebuild]
+                                    [--explain]
 
-Builds (or reuses) a database per backend, times domain.lookup.look_up and list_orders through a
-real unit of work per call, and a bare `SELECT 1` through a session as the baseline, then writes
-its section of docs/benchmarks.md.
+Builds (or reuses) a database per backend and book (bench/data.py), times
+domain.lookup.look_up and list_orders through a real unit of work per call, and a bare
+`SELECT 1` through a session as the baseline, then writes its section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ from store.uow import SqlUnitOfWork, session_factory  # noqa: E402
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/store.py -->", "<!-- /bench/store.py -->"
 LIST = "list page with counts"
-TARGETS_MS = {"lookup": 5.0, LIST: 100.0}  # on p99
+TARGETS_MS = {"lookup": 5.0, LIST: 30.0}  # on p99
+SITE_ONLY, FROM_90_DAYS, BIG_SELLER = "site only", "from: 90 days ago", "the biggest seller"
+P50_TARGETS_MS = {SITE_ONLY: 30.0, FROM_90_DAYS: 30.0}  # on p50
 LATER_PAGE = 20
 BASELINE = "baseline (SELECT 1)"
 
@@ -60,10 +63,11 @@ SHAPES: dict[str, QueryMaker] = {
                                 date_to=start + timedelta(days=30))
     )(now - timedelta(days=rng.uniform(30, data.DAYS))),
 }
-# timed too, page 0 only, but outside the target mix: the known slow shapes
+# timed apart, page 0 only: filters that keep a large share of the book
 EXTRA_SHAPES: dict[str, QueryMaker] = {
-    "site only": lambda rng, now: ListQuery(site=rng.choice(data.SITES)),
-    "from: 90 days ago": lambda rng, now: ListQuery(date_from=now - timedelta(days=90)),
+    SITE_ONLY: lambda rng, now: ListQuery(site=rng.choice(data.SITES)),
+    FROM_90_DAYS: lambda rng, now: ListQuery(date_from=now - timedelta(days=90)),
+    BIG_SELLER: lambda rng, now: ListQuery(seller=data.BIG_SELLER),
 }
 
 
@@ -72,6 +76,7 @@ class Result:
     database: str
     version: str
     build: str
+    book: str
     samples: dict[str, list[float]] = field(default_factory=dict)  # milliseconds
     extra: dict[str, list[float]] = field(default_factory=dict)
 
@@ -86,17 +91,18 @@ def timed(samples: list[float], call: Callable[[], object]) -> None:
     samples.append((time.perf_counter() - start) * 1000)
 
 
-def measure(engine: Engine, database: str, build: str, args: argparse.Namespace) -> Result:
+def measure(engine: Engine, database: str, build: str, book: str,
+            args: argparse.Namespace) -> Result:
     """Warm up, then time look-ups interleaved with the baseline, then the list mix shuffled."""
     sessions = session_factory(engine)
     ctx = StatusContext(datetime.now(UTC), business_tz(), frozenset())
     rng = random.Random(7)
-    result = Result(database, server_version(engine), build)
+    result = Result(database, server_version(engine), build, book)
     packing_nos = sample_packing_nos(engine, rng, args.lookups + args.warmup)
     lookups = [in_uow(sessions, _looking_up(p, ctx)) for p in packing_nos]
     select_one = in_uow(sessions, lambda u: u.session.execute(text("SELECT 1")).scalar())
     mix = list_calls(sessions, ctx, rng, SHAPES, (0, LATER_PAGE), args.rounds)
-    extra = list_calls(sessions, ctx, rng, EXTRA_SHAPES, (0,), max(3, args.rounds // 5))
+    extra = list_calls(sessions, ctx, rng, EXTRA_SHAPES, (0,), args.rounds)
     for call in [select_one] * args.warmup + lookups[: args.warmup] + [c for _, c in mix[:30]]:
         call()
     gc.collect()
@@ -183,11 +189,13 @@ def explain(engine: Engine) -> None:
                 print("\n".join("  " + " ".join(str(c) for c in r) for r in plan))
 
 
-def verdict(name: str, p99: float) -> str:
-    target = TARGETS_MS.get(name)
-    if target is None:
+def verdict(name: str, p50: float, p99: float) -> str:
+    if name in P50_TARGETS_MS:
+        target = P50_TARGETS_MS[name]
+        return f"{'PASS' if p50 <= target else 'MISS'} (p50 ≤ {target:g} ms)"
+    if name not in TARGETS_MS:
         return ""
-    return f"{'PASS' if p99 < target else 'MISS'} (p99 < {target:g} ms)"
+    return f"{'PASS' if p99 <= TARGETS_MS[name] else 'MISS'} (p99 ≤ {TARGETS_MS[name]:g} ms)"
 
 
 def table(result: Result, extra: bool = False) -> list[str]:
@@ -196,9 +204,9 @@ def table(result: Result, extra: bool = False) -> list[str]:
              "|---|---:|---:|---:|---:|---:|---|"]
     for name, values in (result.extra if extra else result.samples).items():
         p50, p99 = percentile(values, 50), percentile(values, 99)
-        label = f"**{name}**" if name in TARGETS_MS else name
+        label = f"**{name}**" if name in TARGETS_MS or name in P50_TARGETS_MS else name
         lines.append(f"| {label} | {len(values)} | {p50:.2f} | {p99:.2f} | {p50 / floor:.1f}x "
-                     f"| {p99 / floor:.1f}x | {verdict(name, p99)} |")
+                     f"| {p99 / floor:.1f}x | {verdict(name, p50, p99)} |")
     return lines
 
 
@@ -206,17 +214,23 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
     command = ".venv/bin/python bench/store.py" + "".join(
         f" {flag} {value}" for flag, value, default in (
             ("--orders", args.orders, 1_000_000), ("--database", args.database, None),
+            ("--book", args.book, "both"),
             ("--pg-url", args.pg_url, data.DEFAULT_PG_URL)) if value != default)
     out = [BEGIN, "## Store: look-up and list page with counts (`bench/store.py`)", "",
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
            f"- Machine: {machine()}, Python {platform.python_version()}, "
-           + ", ".join(r.version for r in results),
-           f"- Book: {args.orders:,} orders from `bench/data.py`: {data.describe()}",
+           + ", ".join(dict.fromkeys(r.version for r in results))
+           + "; shared with other work while this ran (see the load average), so the p99s "
+           "carry other processes' pauses: read them against the floor's own p99",
+           f"- Books: {args.orders:,} orders each from `bench/data.py`; "
+           + "; ".join(data.describe_book(b) for b in dict.fromkeys(r.book for r in results)),
            f"- Reproduce: `{command}` (this run took {seconds:.0f} s; a rerun reuses the "
            "databases)", *METHOD, ""]
     for r in results:
-        out += [f"### {r.version}", "", f"Database: {r.build}.", ""] + table(r) + [""]
-        out += [f"Outside the target mix ({r.version}), for information:", ""]
+        out += [f"### {r.version}, {r.book} book", "", f"Database: {r.build}.", ""]
+        out += table(r) + [""]
+        out += [f"Filters that keep a large share of the book ({r.version}, {r.book} book), "
+                "page 0:", ""]
         out += table(r, extra=True) + [""]
     return "\n".join(out + [END]) + "\n"
 
@@ -229,9 +243,13 @@ METHOD = (
     "`floor` is the p50 of a bare `SELECT 1` through a unit of work, timed in the same run, "
     "interleaved with the look-ups; the ratios read the results against the database's own "
     "round trip. Targets are on p99.",
-    "- Outside the target mix: filters that keep a large share of the book (one site, about a "
-    "quarter; a 90-day range, about a quarter) are counted by grouping every matching row "
-    "(SQLite sorts them); they are timed at page 0, not held to the target.",
+    "- Timed apart, at page 0: filters that keep a large share of the book (one site: a "
+    "quarter of the even book, all of the skewed one; a 90-day range: a quarter; the biggest "
+    "seller: 17% of the even book, half of the skewed one), held to p50 ≤ 30 ms (the site and "
+    "the range).",
+    "- The counts are sums over `order_counts` and `order_day_counts` (kept by triggers on "
+    "`orders`, migration 0006), plus the part-days at a date range's ends from the orders; "
+    "`--explain` prints every statement's plan.",
 )
 
 
@@ -247,6 +265,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"))
+    parser.add_argument("--book", choices=(*data.BOOKS, "both"), default="both",
+                        help="how orders spread over sellers and sites (bench/data.py)")
     parser.add_argument("--pg-url", default=data.DEFAULT_PG_URL)
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=50, help="rounds of the list query mix")
@@ -266,13 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: {args.database}")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results = []
-    for kind in kinds:
-        engine, build = data.prepare(kind, args.orders, args.pg_url, args.rebuild)
-        print(f"{kind}: {build}", flush=True)
+    books = data.BOOKS if args.book == "both" else (args.book,)
+    for book, kind in [(b, k) for b in books for k in kinds]:
+        engine, build = data.prepare(kind, args.orders, args.pg_url, args.rebuild, book)
+        print(f"{kind}, {book} book: {build}", flush=True)
         if args.explain:
             explain(engine)
             continue
-        results.append(measure(engine, kind, build, args))
+        results.append(measure(engine, kind, build, book, args))
         print("\n".join(table(results[-1]) + table(results[-1], extra=True)[2:]), flush=True)
         engine.dispose()
     if results and not args.no_write:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -30,7 +31,7 @@ from bot.worker import LEASE, JobWorker, worker_owner
 from domain.ports import OrderFeed, RecoveryService, SalesSite, UnitOfWork
 from handlers import approvals, errors, home, requests, shortcuts, slash, webhook
 from handlers.approvers import ApproverDirectory
-from handlers.deps import Approvers, Deps
+from handlers.deps import ANSWER_SECONDS, Approvers, Deps
 from handlers.digest import post_digest
 from handlers.slack_client import make_web_client
 from handlers.thread_results import deliver_due
@@ -43,6 +44,7 @@ from store.sales_site_http import HttpSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 
 FEATURES = (slash, requests, approvals, home, shortcuts)
+LAZY_THREADS = 8  # the Slack work after acknowledgements (Bolt's default pool has 5)
 
 log = logging.getLogger("cancelbot.worker")
 
@@ -128,7 +130,8 @@ def slack_client(settings: Settings, **options: Any) -> WebClient:
 def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient,
                clock: Callable[[], datetime] = utc_now,
                approvers: Approvers | None = None,
-               sales_site: SalesSite | None = None) -> Deps:
+               sales_site: SalesSite | None = None,
+               answer_seconds: float = ANSWER_SECONDS) -> Deps:
     """What the listeners need, from settings; approvers default to CANCELBOT_APPROVERS."""
     return Deps(
         uow=uow, clock=clock, zone=settings.zone,
@@ -136,7 +139,7 @@ def build_deps(settings: Settings, uow: Callable[[], UnitOfWork], client: WebCli
         sites_not_ready=settings.sites_not_ready,
         approval_channel=settings.approval_channel,
         allow_self_approval=settings.allow_self_approval,
-        sales_site=sales_site,
+        sales_site=sales_site, answer_seconds=answer_seconds,
     )
 
 
@@ -154,12 +157,18 @@ CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
 def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClient, *,
               clock: Callable[[], datetime] = utc_now, approvers: Approvers | None = None,
               logger: logging.Logger | None = None, sales_site: SalesSite | None = None,
-              metrics: Metrics | None = None) -> App:
+              metrics: Metrics | None = None,
+              answer_seconds: float = ANSWER_SECONDS) -> App:
     """The Bolt app with every listener and the error handler. A request reaches a listener
     only when it is signed with SLACK_SIGNING_SECRET (else 401), comes from the workspace the
     bot token belongs to, and offers response URLs on Slack's host only (handlers/trust.py).
     sales_site is read for the resync request modal; metrics, when given, counts and times
-    every request."""
+    every request.
+
+    Each request is processed before it is answered, so an answer ready within
+    answer_seconds goes in the acknowledgement itself (handlers/answers.py); listeners that
+    call Slack acknowledge first and do that as Bolt lazy listeners (handlers/later.py), in
+    the app's thread pool."""
     logger = logger or logging.getLogger("cancelbot.slack")
     logger.addFilter(CLIENT_TOKEN_NOTICE)  # a filter added twice is kept once
     app_type: Callable[..., App] = App if metrics is None else partial(MeasuredApp,
@@ -175,12 +184,17 @@ def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClie
         # InstalledWorkspaceOnly lets in. `cancelbot run` checks the token itself, with advice.
         token_verification_enabled=False,
         logger=logger,
+        # the listener runs in the request's own thread and its acknowledgement is the answer:
+        # no waiting on Bolt's 10 ms ack-polling (slack_bolt/listener/thread_runner.py)
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=LAZY_THREADS,
+                                             thread_name_prefix="lazy-listener"),
     )
     webhook.trust_api_url(settings.slack_api_url)
     app.use(SslCheck(base_logger=logger))
     app.use(InstalledWorkspaceOnly())
     app.use(SlackResponseUrlsOnly(settings.slack_api_url))
-    deps = build_deps(settings, uow, client, clock, approvers, sales_site)
+    deps = build_deps(settings, uow, client, clock, approvers, sales_site, answer_seconds)
     errors.register(app)
     for feature in FEATURES:
         feature.register(app, deps)

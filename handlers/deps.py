@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
@@ -15,6 +16,14 @@ from domain.workflow import ApprovalPolicy
 SITE_READ_SECONDS = 1.5
 # more orders than this take more than a moment to read and upload (`list … export`)
 EXPORT_NOTE_ABOVE = 1_000
+# an answer ready within this goes in the acknowledgement itself; a later one is acknowledged
+# empty and sent to the response URL, so Slack's 3 s wait for the acknowledgement is kept
+ANSWER_SECONDS = 2.0
+
+
+def answer_pool() -> Executor:
+    """Threads that make answers while the listener waits for them (handlers/answers.py)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="answer")
 
 
 class Approvers(Protocol):
@@ -40,6 +49,9 @@ class Deps:
     site_read_seconds: float = SITE_READ_SECONDS
     # an export of more orders than this says first that its file is coming
     export_note_above: int = EXPORT_NOTE_ABOVE
+    # where answers are made, and how long one may take to go in the acknowledgement
+    answers: Executor = field(default_factory=answer_pool)
+    answer_seconds: float = ANSWER_SECONDS
 
     def ctx(self) -> StatusContext:
         """The status context at this moment."""

@@ -62,6 +62,36 @@ class OrderRow(Base):
     )
 
 
+class OrderCountRow(Base):
+    """How many cancelled orders share a seller, a sales site, a category and a recovery: the
+    list's counts without a date filter. Kept by triggers on orders (migration 0006)."""
+
+    __tablename__ = "order_counts"
+
+    seller_id: Mapped[str] = mapped_column(primary_key=True)
+    sales_site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+    __table_args__ = {"sqlite_with_rowid": False}  # the counts are read from the key's order
+
+
+class OrderDayCountRow(Base):
+    """The same per UTC day of the cancellation ('YYYY-MM-DD'), without the seller: the counts
+    of date ranges."""
+
+    __tablename__ = "order_day_counts"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sales_site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recovery: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class SalesOrderRow(Base):
     """The embedded sales site: sales orders as the marketplaces hold them."""
 
@@ -93,7 +123,7 @@ class RequestRow(Base):
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     channel_id: Mapped[str | None]
     message_ts: Mapped[str | None]
-    reminded_at: Mapped[datetime | None]  # migration 0008: the one reminder (rule 14)
+    reminded_at: Mapped[datetime | None]  # migration 0007: the one reminder (rule 14)
 
 
 class JobRow(Base):

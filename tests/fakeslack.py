@@ -158,6 +158,11 @@ class FakeSlack(StandIn):
         with self._recording:
             return [c for c in self.calls if c.method == method]
 
+    def sent_to(self, url: str) -> list[Params]:
+        """The bodies the app POSTed to a response URL (not what an acknowledgement showed)."""
+        return [call.params for call in self.calls_to("response_url")
+                if call.params["url"] == url]
+
     def message(self, channel: str, ts: str) -> Params | None:
         """The current version of a message."""
         found = self.workspace.message(channel, ts)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App
+from slack_bolt.lazy_listener import ThreadLazyListenerRunner
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -68,10 +69,14 @@ class TrackedExecutor(Executor):
 
 
 def track_listeners(app: App) -> TrackedExecutor:
-    """Run app's listeners through a TrackedExecutor, so the console can wait for them."""
+    """Run app's listeners (the lazy ones, which do the Slack work after an acknowledgement,
+    included) through a TrackedExecutor, so the console can wait for them."""
     runner = app.listener_runner
     tracked = TrackedExecutor(runner.listener_executor)
     runner.listener_executor = tracked
+    lazy = runner.lazy_listener_runner
+    if isinstance(lazy, ThreadLazyListenerRunner):
+        lazy.executor = tracked
     return tracked
 
 

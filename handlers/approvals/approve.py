@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided
@@ -11,17 +11,14 @@ from domain.workflow import approve
 from handlers.actions import APPROVE
 from handlers.approvals.decision import already_decided_text, request_id_of, show_decision
 from handlers.deps import Deps
-from handlers.errors import guarded, tell_user
+from handlers.errors import tell_user
+from handlers.later import after_ack
 
 
 def register(app: App, deps: Deps) -> None:
     """The Approve button."""
 
-    @app.action(APPROVE)
-    @guarded
-    def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                   client: WebClient) -> None:
-        ack()
+    def on_approve(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         container = body.get("container") or {}
         channel, ts = container.get("channel_id"), container.get("message_ts")
         user = body["user"]["id"]
@@ -34,3 +31,5 @@ def register(app: App, deps: Deps) -> None:
             tell_user(body, client, already_decided_text(error))
             return
         show_decision(client, approved, channel, ts, deps.zone)
+
+    app.action(APPROVE)(**after_ack(on_approve))

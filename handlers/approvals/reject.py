@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided, DomainError
@@ -12,7 +12,8 @@ from domain.workflow import may_decide, reject
 from handlers.actions import REJECT, REJECT_MODAL, UnreadableValue, request_number
 from handlers.approvals.decision import already_decided_text, request_id_of, show_decision
 from handlers.deps import Deps
-from handlers.errors import guarded, tell_user
+from handlers.errors import tell_user
+from handlers.later import after_ack, keep, kept
 from handlers.render.mrkdwn import truncate
 from handlers.render.reject_modal import REASON_BLOCK, reject_modal
 from handlers.requests.state import typed
@@ -55,11 +56,7 @@ UNREADABLE_FORM = ("This form does not carry a request the bot can read, so noth
 def register(app: App, deps: Deps) -> None:
     """The Reject button and the reason modal."""
 
-    @app.action(REJECT)
-    @guarded
-    def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                  client: WebClient) -> None:
-        ack()
+    def on_reject(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         request_id = request_id_of(action)
         container = body.get("container") or {}
         clicked_on = (container.get("channel_id") or "", container.get("message_ts") or "")
@@ -74,10 +71,10 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"],
                           view=reject_modal(request, numbers, metadata(request_id, body)))
 
-    @app.view(REJECT_MODAL)
-    @guarded
+    app.action(REJECT)(**after_ack(on_reject))
+
     def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                  client: WebClient) -> None:
+                  context: BoltContext) -> None:
         reason = typed(body, REASON_BLOCK)
         if not reason.strip():
             ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
@@ -94,4 +91,11 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={REASON_BLOCK: truncate(text, 500)})
             return
         ack()
-        show_decision(client, rejected, channel or None, ts or None, deps.zone)
+        keep(context, (rejected, channel or None, ts or None))
+
+    def show_rejection(client: WebClient, context: BoltContext) -> None:
+        if kept(context) is not None:
+            rejected, channel, ts = kept(context)
+            show_decision(client, rejected, channel, ts, deps.zone)
+
+    app.view(REJECT_MODAL)(**after_ack(show_rejection, first=on_reason))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from domain.errors import AlreadyDecided
@@ -17,19 +17,16 @@ from domain.home import approve_from_home, may_reject_from_home
 from handlers.actions import HOME_APPROVE, HOME_REJECT, read_home_decision
 from handlers.approvals.decision import already_decided_text, show_decision
 from handlers.deps import Deps
-from handlers.errors import guarded, tell_user
+from handlers.errors import tell_user
 from handlers.home.publish import publish_home
+from handlers.later import after_ack
 from handlers.render.reject_modal import reject_modal
 
 
 def register(app: App, deps: Deps) -> None:
     """The home's Approve and Reject buttons."""
 
-    @app.action(HOME_APPROVE)
-    @guarded
-    def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                   client: WebClient) -> None:
-        ack()
+    def on_approve(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         request_id, (channel, ts) = read_home_decision(action.get("value"))
         user = body["user"]["id"]
         policy = deps.policy_for(user)  # before the transaction: it may ask Slack
@@ -43,11 +40,7 @@ def register(app: App, deps: Deps) -> None:
         show_decision(client, approved, channel, ts, deps.zone)
         publish_home(deps, client, user)  # the decided request leaves the approver's home
 
-    @app.action(HOME_REJECT)
-    @guarded
-    def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                  client: WebClient) -> None:
-        ack()
+    def on_reject(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         request_id, (channel, ts) = read_home_decision(action.get("value"))
         user = body["user"]["id"]
         policy = deps.policy_for(user)
@@ -63,3 +56,6 @@ def register(app: App, deps: Deps) -> None:
                           separators=(",", ":"))
         client.views_open(trigger_id=body["trigger_id"],
                           view=reject_modal(request, numbers, kept))
+
+    app.action(HOME_APPROVE)(**after_ack(on_approve))
+    app.action(HOME_REJECT)(**after_ack(on_reject))

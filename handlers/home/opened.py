@@ -7,8 +7,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.errors import guarded
 from handlers.home.publish import publish_home
+from handlers.later import after_ack
 
 HOME_TAB = "home"  # the event also comes for the Messages tab, which shows no view
 
@@ -16,10 +16,11 @@ HOME_TAB = "home"  # the event also comes for the Messages tab, which shows no v
 def register(app: App, deps: Deps) -> None:
     """The app_home_opened event."""
 
-    @app.event("app_home_opened")
-    @guarded
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         user = event.get("user")
         if event.get("tab") != HOME_TAB or not isinstance(user, str):
             return
         publish_home(deps, client, user)
+
+    # views.publish follows the acknowledgement: Slack resends an event not acknowledged in 3 s
+    app.event("app_home_opened")(**after_ack(on_home_opened))

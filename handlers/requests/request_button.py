@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from domain.errors import RequestNotAllowed
@@ -13,7 +13,7 @@ from domain.rules import refusal
 from domain.site_reading import current_status
 from handlers.actions import REQUEST_ACTION_IDS
 from handlers.deps import Deps
-from handlers.errors import guarded
+from handlers.later import after_ack
 from handlers.render.request_modal import request_modal
 from handlers.requests.site_status import read_within
 from handlers.requests.state import ModalState
@@ -42,9 +42,7 @@ def site_status_now(deps: Deps, lookup: Lookup, action: Action) -> str | None:
 def register(app: App, deps: Deps) -> None:
     """Both request buttons open the same modal."""
 
-    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                   client: WebClient) -> None:
-        ack()
+    def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         wanted = ACTIONS[action["action_id"]]
         with deps.uow() as uow:
             lookup = look_up(uow, action.get("value") or "", deps.ctx())
@@ -57,4 +55,4 @@ def register(app: App, deps: Deps) -> None:
                                              site_status_now(deps, lookup, wanted)))
 
     for action_id in ACTIONS:
-        app.action(action_id)(guarded(open_modal))
+        app.action(action_id)(**after_ack(open_modal))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from domain.errors import DomainError
@@ -11,7 +11,7 @@ from domain.lookup import look_up
 from domain.workflow import submit_request
 from handlers.actions import REQUEST_MODAL
 from handlers.deps import Deps
-from handlers.errors import guarded
+from handlers.later import after_ack, keep, kept
 from handlers.render.mrkdwn import truncate
 from handlers.render.pending_request import requester_receipt
 from handlers.render.request_modal import NOTE_BLOCK
@@ -39,9 +39,8 @@ def refused_text(deps: Deps, error: DomainError, packing_no: str) -> str:
 def register(app: App, deps: Deps) -> None:
     """The request modal's submission."""
 
-    @app.view(REQUEST_MODAL)
-    @guarded
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+               context: BoltContext) -> None:
         try:
             state = ModalState.load(view.get("private_metadata"))
         except DomainError as error:
@@ -57,8 +56,16 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={NOTE_BLOCK: text})
             return
         ack()
+        keep(context, (state, submitted))
+
+    def place_request(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if kept(context) is None:
+            return
+        state, submitted = kept(context)
+        packing_no = state.packing_no or ""
         warnings = [w for found in submitted.warnings.values() for w in found]
         link = place(deps, client, body, state, submitted, warnings)
         if link:
             tell_requester(state, requester_receipt(submitted.request, [packing_no], link))
 
+    app.view(REQUEST_MODAL)(**after_ack(place_request, first=submit))

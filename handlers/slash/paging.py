@@ -3,22 +3,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from handlers.actions import LIST_CATEGORY, LIST_PAGE, query_of_button
 from handlers.deps import Deps
-from handlers.errors import guarded
+from handlers.later import after_ack
 from handlers.slash.listing import page_answer
 
 
 def register(app: App, deps: Deps) -> None:
     """Listen to the list page's buttons."""
 
-    @app.action(LIST_PAGE)
-    @app.action(LIST_CATEGORY)
-    @guarded
-    def on_page(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def on_page(action: dict[str, Any], respond: Respond) -> None:
         reply = page_answer(deps, query_of_button(action.get("value")))
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral",
                 replace_original=True)
+
+    for action_id in (LIST_PAGE, LIST_CATEGORY):
+        app.action(action_id)(**after_ack(on_page))

@@ -29,6 +29,7 @@ from tests.integration.builders import (
 
 TABLES = {"orders", "sales_orders", "requests", "jobs", "audit_events", "outbox",
           "packing_sequences", "digests", "installation", "order_feed", "feed_problems",
+          "order_counts", "order_day_counts",
           "alembic_version"}
 
 

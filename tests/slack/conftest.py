@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.composition import build_app, sales_site_for
 from bot.config import Settings
 from bot.http import EVENTS_PATH, make_server, stop_server
+from handlers.deps import ANSWER_SECONDS
 from handlers.slack_client import make_web_client
 from store.db import make_engine
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
@@ -89,14 +91,18 @@ def settings_for(slack: FakeSlack, db_url: str, **changes: object) -> Settings:
 
 @contextmanager
 def serving(slack: FakeSlack, db_url: str, *, client_timeout: float = 5.0,
-            **changes: object) -> Iterator[RunningApp]:
-    """Build the app as `cancelbot run` does and serve it over HTTP until the block ends."""
+            store: Callable[[Callable[[], SqlUnitOfWork]], Callable[[], Any]] | None = None,
+            answer_seconds: float = ANSWER_SECONDS, **changes: object) -> Iterator[RunningApp]:
+    """Build the app as `cancelbot run` does and serve it over HTTP until the block ends;
+    store, when given, wraps the app's unit-of-work factory (a slow store, say)."""
     settings = settings_for(slack, db_url, **changes)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     clock = Clock()
-    app = build_app(settings, uow_factory(sessions), client_for(slack, client_timeout),
-                    clock=clock, sales_site=sales_site_for(settings, sessions))
+    uow = uow_factory(sessions)
+    app = build_app(settings, store(uow) if store else uow, client_for(slack, client_timeout),
+                    clock=clock, sales_site=sales_site_for(settings, sessions),
+                    answer_seconds=answer_seconds)
     server = make_server(app, engine, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

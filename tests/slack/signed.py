@@ -82,6 +82,7 @@ class SlackSender:
             "trigger_id": trigger,
         }
         reply = self.post(urlencode(form), **signing)
+        shows(self.fake, reply, url)
         return Reply(reply.status, reply.body, url, trigger)
 
     def click(self, message: dict[str, Any], action_id: str, user: str, *, channel: str,
@@ -175,6 +176,14 @@ class SlackSender:
         }
         reply = self.post(urlencode({"payload": json.dumps(payload)}), **signing)
         return Reply(reply.status, reply.body, url, trigger)
+
+
+def shows(fake: FakeSlack, reply: Reply, response_url: str) -> None:
+    """Show an acknowledgement that carries a message as Slack does: as the command's answer,
+    where an answer posted to the response URL would show (no post to it is recorded)."""
+    body = reply.json if reply.status == 200 else None
+    if isinstance(body, dict) and (body.get("text") or body.get("blocks")):
+        fake.workspace.respond(response_url, body)
 
 
 def find_button(

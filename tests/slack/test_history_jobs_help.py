@@ -101,9 +101,9 @@ def test_a_long_history_keeps_the_latest_events_and_counts_the_earlier_ones(runn
 def test_the_history_of_an_unknown_number_says_no_order_has_it(running_app):
     reply = running_app.send.command("history QSP0000000404", REQUESTER)
 
-    assert (reply.status, reply.body) == (200, "")
-    shown = running_app.fake.wait_for(lambda: running_app.fake.shown(reply.response_url))
-    assert shown["text"] == "No order has the packing number QSP0000000404."
+    assert reply.status == 200
+    assert reply.json["text"] == "No order has the packing number QSP0000000404."
+    assert running_app.fake.sent_to(reply.response_url) == []
 
 
 def test_jobs_lists_the_queued_jobs_with_their_attempts(running_app):

@@ -6,15 +6,15 @@ several bot processes only one reminds. A request nobody decided before the wind
 gets the decision 'expired' and its jobs the state 'expired' (both plain strings: no schema
 change).
 
-Revision ID: 0008
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
