@@ -195,7 +195,7 @@ def build_app(settings: Settings, uow: Callable[[], UnitOfWork], client: WebClie
     app.use(InstalledWorkspaceOnly())
     app.use(SlackResponseUrlsOnly(settings.slack_api_url))
     deps = build_deps(settings, uow, client, clock, approvers, sales_site, answer_seconds)
-    errors.register(app)
+    errors.register(app, settings.zone)
     for feature in FEATURES:
         feature.register(app, deps)
     return app

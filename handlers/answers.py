@@ -29,19 +29,19 @@ def answer_in_ack(deps: Deps, ack: Ack, respond: Respond, body: dict[str, Any], 
         reply = future.result(timeout=deps.answer_seconds)
     except NotYet:
         ack()  # in time for Slack's 3 s; the answer follows
-        future.add_done_callback(lambda done: send_late(done, respond, body, client))
+        future.add_done_callback(lambda done: send_late(done, respond, body, client, deps))
         return
     except Exception as error:
-        ack(text=user_text(error), response_type="ephemeral")
+        ack(text=user_text(error, deps.zone), response_type="ephemeral")
         return
     ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
 
 def send_late(done: Future[Rendered], respond: Respond, body: dict[str, Any],
-              client: Any) -> None:
+              client: Any, deps: Deps) -> None:
     """The late answer to the response URL (or its failure, reported to the same person)."""
     try:
         reply = done.result()
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
     except Exception as error:  # nobody else sees it: this runs after the listener returned
-        report(error, body, client)
+        report(error, body, client, deps.zone)

@@ -7,16 +7,19 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
+from handlers.render.mrkdwn import local_times
 from handlers.trust import VERIFIED
 from handlers.webhook import send_to
 
 log = logging.getLogger("cancelbot.slack")
+ZONE = "cancelbot_zone"  # the business time zone, in every request's context (register)
 
 
 def reference() -> str:
@@ -34,10 +37,11 @@ EXPIRED_TRIGGER_TEXT = ("Slack's moment for opening the form passed before it co
                         "nothing was changed. Please press the button again.")
 
 
-def user_text(error: Exception) -> str:
-    """The reply to a failed listener: the domain's own words, or a logged reference."""
+def user_text(error: Exception, zone: tzinfo | None = None) -> str:
+    """The reply to a failed listener: the domain's own words (a time in them as Slack's date
+    token, given the business zone), or a logged reference."""
     if isinstance(error, DomainError):
-        return error.message
+        return local_times(error.message, zone) if zone is not None else error.message
     if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
         # a click answered too slowly (e.g. a slow database): a retry usually works
         log.warning("a modal could not open in time: %s", error)
@@ -71,9 +75,10 @@ def tell_user(body: dict[str, Any], client: Any, text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
-def report(error: Exception, body: dict[str, Any], client: Any) -> None:
+def report(error: Exception, body: dict[str, Any], client: Any,
+           zone: tzinfo | None = None) -> None:
     """The error handler: tell whoever sent body what went wrong, ephemerally."""
-    text = user_text(error)
+    text = user_text(error, zone)
     try:
         tell_user(body, client, text)
     except Exception:  # the reply itself failed: at least the log has both
@@ -88,7 +93,8 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     instead of our answer. So no listener lets an error reach Bolt.
     """
     wanted = inspect.signature(listener).parameters
-    names = list(wanted) + [name for name in ("ack", "body", "client") if name not in wanted]
+    names = list(wanted) + [name for name in ("ack", "body", "client", "context")
+                            if name not in wanted]
     # Bolt passes a listener the arguments its signature names: ask for what report needs
     signature = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                                    for name in names])
@@ -99,7 +105,7 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:
             if kwargs["ack"].response is None:  # failed before ack: answer Slack in time
                 kwargs["ack"]()
-            report(error, kwargs["body"], kwargs["client"])
+            report(error, kwargs["body"], kwargs["client"], kwargs["context"].get(ZONE))
             return None
 
     functools.update_wrapper(run, listener)
@@ -118,9 +124,16 @@ def on_error(error: Exception, body: dict[str, Any], client: Any,
         log.warning("an error on a request not verified as Slack's; nobody is answered: %s",
                     type(error).__name__)
         return
-    report(error, body, client)
+    report(error, body, client, context.get(ZONE))
 
 
-def register(app: App) -> None:
-    """Install `on_error` for errors raised outside listeners (e.g. in middleware)."""
+def register(app: App, zone: tzinfo) -> None:
+    """Install `on_error` for errors raised outside listeners (e.g. in middleware), and put
+    the business zone in every request's context for the replies to failures."""
+
+    def with_zone(context: BoltContext, next: Callable[[], None]) -> None:  # Bolt's names
+        context[ZONE] = zone
+        next()
+
+    app.use(with_zone)
     app.error(on_error)

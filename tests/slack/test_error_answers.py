@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from handlers.actions import APPROVE
 from handlers.errors import EXPIRED_TRIGGER_TEXT
-from tests.integration.builders import add_orders, cancelled
+from tests.datetokens import fallbacks, token_problems
+from tests.integration.builders import NOW, SEOUL, add_orders, cancelled
 from tests.slack.requesting import (
     lookup_card,
     press,
@@ -65,3 +67,19 @@ def test_a_form_that_slack_no_longer_lets_open_asks_to_press_again(running_app) 
     assert told[-1]["text"] == EXPIRED_TRIGGER_TEXT
     assert running_app.fake.shown(card.url) == card.message  # the card and its button stay
     assert rows(running_app).requests == 0
+
+
+def test_a_refusal_naming_when_the_window_closed_shows_it_in_each_readers_time_zone(
+        running_app) -> None:
+    add_orders(running_app.uow, cancelled("QSP2611260003", cancelled_at=NOW - timedelta(days=13)))
+    card = lookup_card(running_app, "QSP2611260003")
+    running_app.clock.now = NOW + timedelta(days=2)  # the window closed since the card was shown
+
+    reply = press_request(running_app, card)
+
+    assert reply.status == 200
+    [said] = running_app.fake.wait_for(lambda: [
+        m["text"] for m in running_app.fake.posted_to(reply.response_url)
+        if "closed on" in fallbacks(m["text"])])
+    assert "requests closed on 2026-11-27" in fallbacks(said)
+    assert "<!date^" in said and token_problems(said, SEOUL) == []
