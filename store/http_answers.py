@@ -9,6 +9,17 @@ MAX_BODY_BYTES = 1 << 20  # the answers are a few hundred bytes; more is not an 
 CHUNK_BYTES = 64 * 1024
 
 
+def unreachable_text(name: str, timeout: float, reason: object) -> str:
+    """Why a service named name could not be asked, in words: a timeout, a refused
+    connection, or whatever the network said."""
+    if isinstance(reason, TimeoutError):
+        return f"{name} timed out after {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{name} refused the connection"
+    text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+    return f"could not reach {name}: {text}"
+
+
 class UnusableAnswer(ValueError):
     """A successful status whose body cannot be read as what the contract promises."""
 

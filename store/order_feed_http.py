@@ -25,7 +25,7 @@ from typing import Any
 from domain.errors import FeedUnavailable
 from domain.ports import FeedPage, RecordProblem
 from store.feed_records import check_record
-from store.http_answers import UnusableAnswer, read_body
+from store.http_answers import UnusableAnswer, read_body, unreachable_text
 
 USER_AGENT = "cancelbot"
 NAME = "the order feed"
@@ -96,12 +96,7 @@ class HttpOrderFeed:
             raise self._unreachable(exc) from exc
 
     def _unreachable(self, reason: object) -> FeedUnavailable:
-        if isinstance(reason, TimeoutError):
-            return FeedUnavailable(f"{NAME} timed out after {self.timeout:g} s")
-        if isinstance(reason, ConnectionRefusedError):
-            return FeedUnavailable(f"{NAME} refused the connection")
-        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-        return FeedUnavailable(f"could not reach {NAME}: {text}")
+        return FeedUnavailable(unreachable_text(NAME, self.timeout, reason))
 
 
 def _refusal(code: int) -> FeedUnavailable:

@@ -19,7 +19,7 @@ from domain.errors import InvalidPackingNumber, RecoveryServiceUnavailable, show
 from domain.failures import Failure, FailureCode
 from domain.model import normalize_packing_no
 from domain.ports import RecoveryAsk, RemoteRecovery, RemoteState
-from store.http_answers import UnusableAnswer, read_body
+from store.http_answers import UnusableAnswer, read_body, unreachable_text
 
 USER_AGENT = "cancelbot"
 MAX_ID_CHARS = 128  # the jobs.recovery_id column
@@ -95,12 +95,7 @@ class HttpRecoveryService:
             raise self._unreachable(exc) from exc
 
     def _unreachable(self, reason: object) -> RecoveryServiceUnavailable:
-        if isinstance(reason, TimeoutError):
-            return RecoveryServiceUnavailable(f"{NAME} timed out after {self.timeout:g} s")
-        if isinstance(reason, ConnectionRefusedError):
-            return RecoveryServiceUnavailable(f"{NAME} refused the connection")
-        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-        return RecoveryServiceUnavailable(f"could not reach {NAME}: {text}")
+        return RecoveryServiceUnavailable(unreachable_text(NAME, self.timeout, reason))
 
 
 def _refusal(code: int) -> RecoveryServiceUnavailable:
