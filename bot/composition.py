@@ -28,7 +28,8 @@ from bot.logs import formatter_for
 from bot.metrics import MeasuredApp, Metrics
 from bot.scheduler import build_scheduler
 from bot.worker import LEASE, JobWorker, worker_owner
-from domain.ports import OrderFeed, RecoveryService, SalesSite, UnitOfWork
+from domain.ports import UnitOfWork
+from domain.services import OrderFeed, RecoveryService, SalesSite
 from handlers import approvals, errors, home, requests, shortcuts, slash, webhook
 from handlers.approvers import ApproverDirectory
 from handlers.deps import ANSWER_SECONDS, Approvers, Deps

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from domain import order_feed
 from domain.errors import FeedUnavailable
-from domain.ports import OrderFeed, UnitOfWork
+from domain.ports import UnitOfWork
+from domain.services import OrderFeed
 
 # longer than a page's HTTP timeout plus its transaction; renewed as each page is applied
 LEASE = timedelta(minutes=2)

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from domain import remote_recovery
-from domain.ports import RecoveryService, UnitOfWork
+from domain.ports import UnitOfWork
 from domain.requests import Job
+from domain.services import RecoveryService
 
 BATCH = 10
 CALL_MARGIN = timedelta(seconds=5)  # beyond the service's own timeout

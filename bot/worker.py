@@ -29,8 +29,9 @@ from bot.config import DEFAULT_JOB_BATCH, DEFAULT_SALES_SITE_CONCURRENCY, Settin
 from bot.recovery_polling import RecoveryPolling
 from domain import execution, reminders, remote_recovery, workflow
 from domain.execution import Claimed, Read
-from domain.ports import RecoveryService, SalesSite, UnitOfWork
+from domain.ports import UnitOfWork
 from domain.requests import Job
+from domain.services import RecoveryService, SalesSite
 from domain.status import StatusContext
 
 LEASE = timedelta(seconds=60)

@@ -16,8 +16,9 @@ from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
 from domain.job_result import JobResult
 from domain.model import Action, Order, Recovery, SalesOrder
-from domain.ports import AuditEvent, OutboxMessage, SalesSite, UnitOfWork
+from domain.ports import AuditEvent, OutboxMessage, UnitOfWork
 from domain.requests import SYSTEM_ACTOR, Job, JobState
+from domain.services import SalesSite
 from domain.status import StatusContext
 
 MAX_ATTEMPTS = 3  # leases that ran out before a job is failed instead of queued again

@@ -19,15 +19,9 @@ from domain import execution, rules
 from domain.errors import RecoveryServiceUnavailable
 from domain.failures import Failure, FailureCode
 from domain.model import Action, Order
-from domain.ports import (
-    AuditEvent,
-    RecoveryAsk,
-    RecoveryService,
-    RemoteRecovery,
-    RemoteState,
-    UnitOfWork,
-)
+from domain.ports import AuditEvent, UnitOfWork
 from domain.requests import SYSTEM_ACTOR, Job, JobState
+from domain.services import RecoveryAsk, RecoveryService, RemoteRecovery, RemoteState
 from domain.status import StatusContext
 from domain.window import format_local
 

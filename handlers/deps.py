@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from domain.ports import SalesSite, UnitOfWork
+from domain.ports import UnitOfWork
+from domain.services import SalesSite
 from domain.status import StatusContext
 from domain.workflow import ApprovalPolicy
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select, update
 from domain import execution, workflow
 from domain.errors import SalesSiteUnavailable
 from domain.model import Order, Origin, SalesOrder, SalesOrderStatus, Stage
-from domain.ports import SalesSite
+from domain.services import SalesSite
 from domain.status import StatusContext
 from store.demo_orders import (
     ACTIVE_SHOWCASE,

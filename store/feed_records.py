@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.errors import shown
 from domain.model import Order
-from domain.ports import RecordProblem
+from domain.services import RecordProblem
 from store.csv_check import ORDERS
 from store.csv_fields import Fields, Problem
 

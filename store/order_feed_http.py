@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import FeedUnavailable
-from domain.ports import FeedPage, RecordProblem
+from domain.services import FeedPage, RecordProblem
 from store.feed_records import check_record
 from store.http_answers import UnusableAnswer, read_body, unreachable_text
 

@@ -18,7 +18,7 @@ from typing import Any
 from domain.errors import InvalidPackingNumber, RecoveryServiceUnavailable, shown
 from domain.failures import Failure, FailureCode
 from domain.model import normalize_packing_no
-from domain.ports import RecoveryAsk, RemoteRecovery, RemoteState
+from domain.services import RecoveryAsk, RemoteRecovery, RemoteState
 from store.http_answers import UnusableAnswer, read_body, unreachable_text
 
 USER_AGENT = "cancelbot"

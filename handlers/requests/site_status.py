@@ -12,7 +12,7 @@ import threading
 
 from domain.errors import SalesSiteUnavailable
 from domain.model import Order
-from domain.ports import SalesSite
+from domain.services import SalesSite
 from domain.site_reading import SiteReading
 
 

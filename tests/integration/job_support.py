@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from domain.model import Action, Origin, SalesOrder
-from domain.ports import SalesSite
 from domain.requests import Job
+from domain.services import SalesSite
 from domain.workflow import ApprovalPolicy, approve, submit_request
 from store.models import Base, JobRow, OrderRow, OutboxRow
 from store.uow import SqlUnitOfWork

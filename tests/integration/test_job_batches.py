@@ -14,7 +14,8 @@ from bot.worker import JobWorker
 from domain import execution
 from domain.errors import SalesSiteUnavailable
 from domain.model import Action, Origin, SalesOrder
-from domain.ports import OutboxMessage, SalesSite
+from domain.ports import OutboxMessage
+from domain.services import SalesSite
 from domain.workflow import approve, submit_request
 from store.models import AuditRow
 from store.repositories import EmbeddedSalesSite

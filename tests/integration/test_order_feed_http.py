@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import FeedUnavailable
 from domain.model import OrderState
-from domain.ports import RecordProblem
+from domain.services import RecordProblem
 from store.order_feed_http import HttpOrderFeed
 from tests.order_feed import TOKEN, OrderFeedStandIn, record
 

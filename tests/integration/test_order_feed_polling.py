@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.feed_polling import LEASE, PAGE_SIZE, FeedPolling
 from bot.scheduler import SYNC_ORDER_FEED
 from domain.model import OrderState
-from domain.ports import FeedPage
+from domain.services import FeedPage
 from store.models import OrderRow
 from store.order_feed_http import HttpOrderFeed
 from tests.order_feed import TOKEN, OrderFeedStandIn, record

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from domain.failures import FailureCode
 from domain.model import Action
-from domain.ports import RecoveryAsk, RemoteState
+from domain.services import RecoveryAsk, RemoteState
 from store.recovery_service_http import PROBE_ID, HttpRecoveryService
 from tests.integration.builders import Database
 from tests.integration.job_support import Clock, queued_jobs

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from domain.model import Action
-from domain.ports import RecoveryAsk, RemoteRecovery
 from domain.requests import JobState
+from domain.services import RecoveryAsk, RemoteRecovery
 from store.models import AuditRow, JobRow
 from tests.conftest import new_database_url
 from tests.integration.builders import Database

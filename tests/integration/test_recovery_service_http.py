@@ -10,7 +10,7 @@ import pytest
 from domain.errors import RecoveryServiceUnavailable
 from domain.failures import Failure, FailureCode
 from domain.model import Action
-from domain.ports import RecoveryAsk, RemoteRecovery, RemoteState
+from domain.services import RecoveryAsk, RemoteRecovery, RemoteState
 from store.recovery_service_http import HttpRecoveryService
 from tests.order_service import TOKEN, OrderServiceStandIn
 

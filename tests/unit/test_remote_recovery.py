@@ -10,9 +10,9 @@ from bot.console.render import plain_text
 from domain.failures import Failure, FailureCode
 from domain.lookup import JobsOverview
 from domain.model import Action
-from domain.ports import RemoteRecovery, RemoteState
 from domain.remote_recovery import PollPolicy, mismatch
 from domain.requests import Job, JobState
+from domain.services import RemoteRecovery, RemoteState
 from handlers.render.jobs import jobs_message
 from tests.datetokens import fallbacks
 from tests.unit.fakes import KST, SEOUL
