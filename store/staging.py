@@ -22,7 +22,6 @@ from sqlalchemy import (
     tuple_,
 )
 
-from domain.model import Order
 from store.csv_check import ORDERS, Kind
 from store.db import UTCDateTime
 
@@ -59,22 +58,22 @@ def sqlite_time(value: datetime | None) -> str | None:
     that rows copied from staging compare and read back like rows the models wrote."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # the text of the UTC time without its "+00:00": what the naive copy's isoformat gives
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def _same(value: datetime | None) -> datetime | None:
     return value
 
 
-def order_row(order: Order, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    """An order's staged values, in STAGED order (what mapping.order_values gives, built
-    directly: a million of them are made in one import)."""
-    category = order.category
-    return (order.packing_no, order.seller_id, order.sales_site, order.sales_order_no,
-            order.origin.value, order.state.value, order.stage.value if order.stage else None,
-            time(order.cancelled_at), order.cancelled_by.value if order.cancelled_by else None,
-            category.value if category else None, time(order.payment_at), order.recipient,
-            order.items, time(order.updated_at))
+def order_row(checked: tuple[Any, ...],
+              time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """The staged values of a checked order record (store.csv_check's, in STAGED order), its
+    dates as the database takes them."""
+    (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled, by,
+     category, payment, recipient, items, updated) = checked
+    return (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage,
+            time(cancelled), by, category, time(payment), recipient, items, time(updated))
 
 
 class Staging:
