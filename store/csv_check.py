@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from sqlalchemy import Table
@@ -220,6 +221,9 @@ class CheckedRows:
     def __iter__(self) -> Iterator[tuple[int, Any, Any]]:
         names, positions, kind = self.kind.all_columns, self.positions, self.kind
         check = kind.checking
+        # the file's values in kind.all_columns order; only optional columns (last) can be absent
+        picked = itemgetter(*(at for at in positions if at >= 0))
+        absent = [None] * positions.count(-1)
         fields = Fields(self.problems, self.now)
         records, on_bytes = self.records, self.on_bytes
         for count, record in enumerate(self._reading, 1):
@@ -235,7 +239,7 @@ class CheckedRows:
                     fields.fail("row", f"has {len(record.fields)} fields but the header has "
                                 f"{self.width}")
             else:
-                values = [record.fields[i].strip() if i >= 0 else None for i in positions]
+                values = [*map(str.strip, picked(record.fields)), *absent]
                 if any(values):  # skip the empty rows spreadsheets leave at the end
                     key, item = check(fields, values)
                     if item is not None:
