@@ -66,13 +66,13 @@ def _same(value: datetime | None) -> datetime | None:
     return value
 
 
-def order_row(checked: tuple[Any, ...],
+def order_row(seq: int, line: int, checked: tuple[Any, ...],
               time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    """The staged values of a checked order record (store.csv_check's, in STAGED order), its
-    dates as the database takes them."""
+    """The staged row (seq, line, then STAGED order) of a checked order record
+    (store.csv_check's values), its dates as the database takes them."""
     (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled, by,
      category, payment, recipient, items, updated) = checked
-    return (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage,
+    return (seq, line, packing_no, seller_id, sales_site, sales_order_no, origin, state, stage,
             time(cancelled), by, category, time(payment), recipient, items, time(updated))
 
 
@@ -84,7 +84,8 @@ class Staging:
         self.dialect = conn.dialect.name
         self.table = staging_table(kind, self.dialect)
         self.columns = staged_columns(kind)
-        self.count = 0
+        self.count = 0  # rows written
+        self._made = 0  # rows made by row(), each numbered by its seq
         self._times = [i for i, name in enumerate(self.columns) if name in TIMES]
         # SQLite gets the text UTCDateTime would write; psycopg's COPY takes datetimes
         self._time = sqlite_time if self.dialect == "sqlite" else _same
@@ -98,30 +99,30 @@ class Staging:
         self.table.drop(self.conn)
 
     def row(self, line: int, item: Any) -> tuple[Any, ...]:
-        """The staged row of a checked item (seq is added when it is written)."""
+        """The staged row of a checked item, numbered on: every row made is to be written, in
+        the order made."""
+        self._made += 1
         if self.kind is ORDERS:
-            return (line, *order_row(item, self._time))
+            return order_row(self._made, line, item, self._time)
         values = self.kind.values(item)
         row = [values[name] for name in self.columns]
         for i in self._times:
             row[i] = self._time(row[i])
-        return (line, *row)
+        return (self._made, line, *row)
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Add a chunk of staged rows (line first), numbering them on."""
-        start = self.count
+        """Add a chunk of the rows row() made (seq and line first), in the order made."""
         self.count += len(rows)
-        numbered = [(start + i + 1, *row) for i, row in enumerate(rows)]
         names = ", ".join(("seq", "line", *self.columns))
         if self.dialect == "postgresql":
             cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             with cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
-                for row in numbered:
+                for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" * (len(self.columns) + 2))
             self.conn.exec_driver_sql(f"INSERT INTO temp.{NAME} ({names}) VALUES ({marks})",
-                                      numbered)
+                                      rows)
 
     def loaded(self) -> None:
         """Index and count the staged rows for the lookups and the merge that follow."""
