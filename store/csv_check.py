@@ -1,5 +1,6 @@
 """Reading and checking an orders or sales-orders CSV file (README's CSV formats) into domain
-objects, with every problem named by line and column; nothing here writes."""
+objects, or for an import of orders into the column values it stages (the same checks), with
+every problem named by line and column; nothing here writes."""
 from __future__ import annotations
 
 import os
