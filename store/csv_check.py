@@ -1,17 +1,28 @@
 """Reading and checking an orders or sales-orders CSV file (README's CSV formats) into domain
-objects, with every problem named by line and column; nothing here writes."""
+objects, or for an import of orders into the column values it stages (the same checks), with
+every problem named by line and column; nothing here writes."""
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from sqlalchemy import Table
 
 from domain.errors import shown
-from domain.model import CancelledBy, Order, OrderState, Origin, SalesOrder, SalesOrderStatus, Stage
+from domain.model import (
+    CancelledBy,
+    Order,
+    OrderState,
+    Origin,
+    SalesOrder,
+    SalesOrderStatus,
+    Stage,
+    category_of,
+)
 from store.csv_fields import Fields, Problem
 from store.csv_records import Record, Records, UnreadableFile
 from store.mapping import order_values, sales_order_values
@@ -45,8 +56,18 @@ class ImportRejected(Exception):
         return len({p.line for p in self.problems})
 
 
-def _order(f: Fields, values: list[Any]) -> tuple[str | None, Order | None]:
-    """The packing number and order of one record, each None when it has problems (added to f)."""
+# the values the checks compare against, as text: a row's choices are kept as their values
+_ACTIVE, _CANCELLED = OrderState.ACTIVE.value, OrderState.CANCELLED.value
+_API, _SALES_SITE = Origin.API.value, CancelledBy.SALES_SITE.value
+_CATEGORY = {(origin.value, by.value): category_of(origin, by).value
+             for origin in Origin for by in CancelledBy
+             if by is not CancelledBy.SALES_SITE or origin is Origin.API}
+
+
+def _order_values(f: Fields, values: list[Any]) -> tuple[str | None, tuple[Any, ...] | None]:
+    """The packing number and the order's column values of one record (store/staging.py's
+    STAGED order: choices as their values, dates aware), each None when it has problems (added
+    to f); what an Order would give, without making one (a million are checked in an import)."""
     (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled_at,
      cancelled_by, payment_at, recipient, items, updated_at) = values  # ORDER_COLUMNS order
     # updated_at is None when the file has no such column, and then nothing is an update
@@ -54,30 +75,45 @@ def _order(f: Fields, values: list[Any]) -> tuple[str | None, Order | None]:
     key = f.packing_no("packing_no", packing_no)
     f.text("seller_id", seller_id), f.text("sales_order_no", sales_order_no)
     f.text("sales_site", sales_site)
-    origin_, state_ = f.choice("origin", origin, Origin), f.choice("state", state, OrderState)
+    origin_ = f.choice_value("origin", origin, Origin)
+    state_ = f.choice_value("state", state, OrderState)
     payment = f.when("payment_at", payment_at)
     updated = None if updated_at is None else f.when(
         "updated_at", updated_at, " (every row needs it when the file has the column)")
     f.free_text("recipient", recipient), f.free_text("items", items)
-    stage_ = cancelled = by = None
-    if state_ is OrderState.ACTIVE:
-        stage_ = f.choice("stage", stage, Stage, " for an active order")
+    stage_ = cancelled = by = category = None
+    if state_ == _ACTIVE:
+        stage_ = f.choice_value("stage", stage, Stage, " for an active order")
         f.empty("cancelled_at", cancelled_at, " for an active order")
         f.empty("cancelled_by", cancelled_by, " for an active order")
-    elif state_ is OrderState.CANCELLED:
+    elif state_ == _CANCELLED:
         f.empty("stage", stage, " for a cancelled order")
         cancelled = f.when("cancelled_at", cancelled_at, " for a cancelled order")
-        by = f.choice("cancelled_by", cancelled_by, CancelledBy, " for a cancelled order")
-        if by is CancelledBy.SALES_SITE and origin_ not in (None, Origin.API):
+        by = f.choice_value("cancelled_by", cancelled_by, CancelledBy, " for a cancelled order")
+        if by == _SALES_SITE and origin_ not in (None, _API):
             f.fail("cancelled_by", "only api orders can be cancelled at the sales site "
-                   f"(origin is {origin_.value})")
+                   f"(origin is {origin_})")
+        if origin_ is not None and by is not None:  # a cancelled delivery: its tab
+            category = _CATEGORY.get((origin_, by))
     if len(f.problems) > before:
         return key, None
+    return key, (key, seller_id, sales_site.lower(), sales_order_no, origin_, state_, stage_,
+                 cancelled, by, category, payment, recipient, items, updated)
+
+
+def _order(f: Fields, values: list[Any]) -> tuple[str | None, Order | None]:
+    """The packing number and order of one record, each None when it has problems (added to f)."""
+    key, checked = _order_values(f, values)
+    if checked is None:
+        return key, None
+    (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled, by,
+     _category, payment, recipient, items, updated) = checked
     return key, Order(
-        packing_no=key, seller_id=seller_id, sales_site=sales_site.lower(),  # type: ignore[arg-type]
-        sales_order_no=sales_order_no, origin=origin_, state=state_, stage=stage_,
-        cancelled_at=cancelled, cancelled_by=by, payment_at=payment, recipient=recipient,
-        items=items, updated_at=updated,
+        packing_no=packing_no, seller_id=seller_id, sales_site=sales_site,
+        sales_order_no=sales_order_no, origin=Origin(origin), state=OrderState(state),
+        stage=None if stage is None else Stage(stage), cancelled_at=cancelled,
+        cancelled_by=None if by is None else CancelledBy(by), payment_at=payment,
+        recipient=recipient, items=items, updated_at=updated,
     )
 
 
@@ -110,6 +146,12 @@ class Kind:
     table: Table
     values: Callable[[Any], dict[str, Any]]
     optional: tuple[str, ...] = ()  # columns a file may leave out
+    # what an import checks a record by, when not parse: (key, the values it stages)
+    check: Callable[[Fields, list[Any]], tuple[Any, Any]] | None = None
+
+    @property
+    def checking(self) -> Callable[[Fields, list[Any]], tuple[Any, Any]]:
+        return self.check or self.parse
 
     @property
     def all_columns(self) -> tuple[str, ...]:
@@ -118,7 +160,7 @@ class Kind:
 
 ORDERS = Kind(
     "orders", ORDER_COLUMNS, _order, ("packing_no",), str,
-    OrderRow.__table__, order_values, ORDER_OPTIONAL,  # type: ignore[arg-type]
+    OrderRow.__table__, order_values, ORDER_OPTIONAL, _order_values,  # type: ignore[arg-type]
 )
 SALES_ORDERS = Kind(
     "sales orders", SALES_ORDER_COLUMNS, _sales_order,
@@ -154,9 +196,9 @@ def _optional(kind: Kind) -> str:
 
 class CheckedRows:
     """Reads and checks a CSV file (no database) row by row at the time `now`, which bounds its
-    dates: iterating gives each good row as (line, key, item); every problem found, and the
-    lines of the keys of bad rows, are kept (a key repeated in the file is found by the caller,
-    which has every good row's key)."""
+    dates: iterating gives each good row as (line, key, item), the item as kind.checking gives
+    it; every problem found, and the lines of the keys of bad rows, are kept (a key repeated in
+    the file is found by the caller, which has every good row's key)."""
 
     def __init__(self, stream: BinaryIO, name: str, kind: Kind, now: datetime,
                  on_bytes: Progress | None = None) -> None:
@@ -179,6 +221,10 @@ class CheckedRows:
 
     def __iter__(self) -> Iterator[tuple[int, Any, Any]]:
         names, positions, kind = self.kind.all_columns, self.positions, self.kind
+        check = kind.checking
+        # the file's values in kind.all_columns order; only optional columns (last) can be absent
+        picked = itemgetter(*(at for at in positions if at >= 0))
+        absent = [None] * positions.count(-1)
         fields = Fields(self.problems, self.now)
         records, on_bytes = self.records, self.on_bytes
         for count, record in enumerate(self._reading, 1):
@@ -194,9 +240,9 @@ class CheckedRows:
                     fields.fail("row", f"has {len(record.fields)} fields but the header has "
                                 f"{self.width}")
             else:
-                values = [record.fields[i].strip() if i >= 0 else None for i in positions]
+                values = [*map(str.strip, picked(record.fields)), *absent]
                 if any(values):  # skip the empty rows spreadsheets leave at the end
-                    key, item = kind.parse(fields, values)
+                    key, item = check(fields, values)
                     if item is not None:
                         yield record.line, key, item
                     elif key is not None:

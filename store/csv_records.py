@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 QUOTE = '"'
 # a quoted field longer than this that runs over several lines is a quote left open, not text
@@ -32,9 +32,9 @@ class Broken:
     problem: str
 
 
-@dataclass(frozen=True)
-class Record:
-    """One record: the line it starts on and its fields, or why it is broken."""
+class Record(NamedTuple):
+    """One record: the line it starts on and its fields, or why it is broken (a tuple: one is
+    made per line, a million in a big import)."""
 
     line: int
     fields: list[str]

@@ -22,7 +22,6 @@ from sqlalchemy import (
     tuple_,
 )
 
-from domain.model import Order
 from store.csv_check import ORDERS, Kind
 from store.db import UTCDateTime
 
@@ -59,22 +58,22 @@ def sqlite_time(value: datetime | None) -> str | None:
     that rows copied from staging compare and read back like rows the models wrote."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # the text of the UTC time without its "+00:00": what the naive copy's isoformat gives
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def _same(value: datetime | None) -> datetime | None:
     return value
 
 
-def order_row(order: Order, time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    """An order's staged values, in STAGED order (what mapping.order_values gives, built
-    directly: a million of them are made in one import)."""
-    category = order.category
-    return (order.packing_no, order.seller_id, order.sales_site, order.sales_order_no,
-            order.origin.value, order.state.value, order.stage.value if order.stage else None,
-            time(order.cancelled_at), order.cancelled_by.value if order.cancelled_by else None,
-            category.value if category else None, time(order.payment_at), order.recipient,
-            order.items, time(order.updated_at))
+def order_row(seq: int, line: int, checked: tuple[Any, ...],
+              time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    """The staged row (seq, line, then STAGED order) of a checked order record
+    (store.csv_check's values), its dates as the database takes them."""
+    (packing_no, seller_id, sales_site, sales_order_no, origin, state, stage, cancelled, by,
+     category, payment, recipient, items, updated) = checked
+    return (seq, line, packing_no, seller_id, sales_site, sales_order_no, origin, state, stage,
+            time(cancelled), by, category, time(payment), recipient, items, time(updated))
 
 
 class Staging:
@@ -85,7 +84,8 @@ class Staging:
         self.dialect = conn.dialect.name
         self.table = staging_table(kind, self.dialect)
         self.columns = staged_columns(kind)
-        self.count = 0
+        self.count = 0  # rows written
+        self._made = 0  # rows made by row(), each numbered by its seq
         self._times = [i for i, name in enumerate(self.columns) if name in TIMES]
         # SQLite gets the text UTCDateTime would write; psycopg's COPY takes datetimes
         self._time = sqlite_time if self.dialect == "sqlite" else _same
@@ -99,30 +99,30 @@ class Staging:
         self.table.drop(self.conn)
 
     def row(self, line: int, item: Any) -> tuple[Any, ...]:
-        """The staged row of a checked item (seq is added when it is written)."""
+        """The staged row of a checked item, numbered on: every row made is to be written, in
+        the order made."""
+        self._made += 1
         if self.kind is ORDERS:
-            return (line, *order_row(item, self._time))
+            return order_row(self._made, line, item, self._time)
         values = self.kind.values(item)
         row = [values[name] for name in self.columns]
         for i in self._times:
             row[i] = self._time(row[i])
-        return (line, *row)
+        return (self._made, line, *row)
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Add a chunk of staged rows (line first), numbering them on."""
-        start = self.count
+        """Add a chunk of the rows row() made (seq and line first), in the order made."""
         self.count += len(rows)
-        numbered = [(start + i + 1, *row) for i, row in enumerate(rows)]
         names = ", ".join(("seq", "line", *self.columns))
         if self.dialect == "postgresql":
             cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             with cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
-                for row in numbered:
+                for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" * (len(self.columns) + 2))
             self.conn.exec_driver_sql(f"INSERT INTO temp.{NAME} ({names}) VALUES ({marks})",
-                                      numbered)
+                                      rows)
 
     def loaded(self) -> None:
         """Index and count the staged rows for the lookups and the merge that follow."""
