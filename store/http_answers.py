@@ -1,9 +1,14 @@
 """What the HTTP adapters (sales site, order service, order feed) share: reading an answer's
-body within a deadline and a size limit, and the error for an answer that cannot be used."""
+body within a deadline and a size limit, the error for an answer that cannot be used, and (for
+the order service and the feed) one exchange with its failures said in words."""
 from __future__ import annotations
 
 import http.client
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 MAX_BODY_BYTES = 1 << 20  # the answers are a few hundred bytes; more is not an answer
 CHUNK_BYTES = 64 * 1024
@@ -38,3 +43,27 @@ def read_body(response: http.client.HTTPResponse, deadline: float,
         if time.monotonic() > deadline:
             raise timed_out
     return b"".join(chunks)
+
+
+class Unanswered(Exception):
+    """No usable exchange with a service; the message says why in plain words."""
+
+
+def exchange(open_url: Callable[..., Any], request: urllib.request.Request, timeout: float,
+             name: str, limit: int = MAX_BODY_BYTES) -> tuple[int, bytes]:
+    """(status, body) of request sent through open_url (urlopen, or an opener's open); a
+    status other than 2xx comes back with an empty body, and Unanswered says why there was no
+    answer at all (a timeout, a refused connection, a body past limit or past the deadline)."""
+    deadline = time.monotonic() + timeout
+    try:
+        with open_url(request, timeout=timeout) as response:
+            return response.status, read_body(response, deadline, TimeoutError(), limit)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code, b""
+    except UnusableAnswer as exc:
+        raise Unanswered(f"{name} gave an unusable answer: {exc}") from None
+    except urllib.error.URLError as exc:
+        raise Unanswered(unreachable_text(name, timeout, exc.reason)) from exc
+    except (OSError, http.client.HTTPException) as exc:  # TimeoutError included
+        raise Unanswered(unreachable_text(name, timeout, exc)) from exc

@@ -12,9 +12,7 @@ host, and `next` is sent back as the opaque value it is, never followed as a URL
 """
 from __future__ import annotations
 
-import http.client
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +23,7 @@ from typing import Any
 from domain.errors import FeedUnavailable
 from domain.services import FeedPage, RecordProblem
 from store.feed_records import check_record
-from store.http_answers import UnusableAnswer, read_body, unreachable_text
+from store.http_answers import Unanswered, UnusableAnswer, exchange
 
 USER_AGENT = "cancelbot"
 NAME = "the order feed"
@@ -78,25 +76,10 @@ class HttpOrderFeed:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(url, headers=headers)
-        deadline = time.monotonic() + self.timeout
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.status, read_body(response, deadline, TimeoutError(),
-                                                  MAX_PAGE_BYTES)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return exc.code, b""
-        except UnusableAnswer as exc:
-            raise FeedUnavailable(f"{NAME} gave an unusable answer: {exc}") from None
-        except TimeoutError as exc:
-            raise self._unreachable(exc) from exc
-        except urllib.error.URLError as exc:
-            raise self._unreachable(exc.reason) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise self._unreachable(exc) from exc
-
-    def _unreachable(self, reason: object) -> FeedUnavailable:
-        return FeedUnavailable(unreachable_text(NAME, self.timeout, reason))
+            return exchange(self._opener.open, request, self.timeout, NAME, MAX_PAGE_BYTES)
+        except Unanswered as exc:
+            raise FeedUnavailable(str(exc)) from exc
 
 
 def _refusal(code: int) -> FeedUnavailable:

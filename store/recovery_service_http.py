@@ -7,9 +7,7 @@ job's last error and asks again later, with backoff.
 """
 from __future__ import annotations
 
-import http.client
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +17,7 @@ from domain.errors import InvalidPackingNumber, RecoveryServiceUnavailable, show
 from domain.failures import Failure, FailureCode
 from domain.model import normalize_packing_no
 from domain.services import RecoveryAsk, RemoteRecovery, RemoteState
-from store.http_answers import UnusableAnswer, read_body, unreachable_text
+from store.http_answers import Unanswered, UnusableAnswer, exchange
 
 USER_AGENT = "cancelbot"
 MAX_ID_CHARS = 128  # the jobs.recovery_id column
@@ -80,22 +78,10 @@ class HttpRecoveryService:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, read_body(response, deadline, TimeoutError())
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return exc.code, b""
-        except UnusableAnswer as exc:
-            raise RecoveryServiceUnavailable(f"{NAME} gave an unusable answer: {exc}") from None
-        except urllib.error.URLError as exc:
-            raise self._unreachable(exc.reason) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise self._unreachable(exc) from exc
-
-    def _unreachable(self, reason: object) -> RecoveryServiceUnavailable:
-        return RecoveryServiceUnavailable(unreachable_text(NAME, self.timeout, reason))
+            return exchange(urllib.request.urlopen, request, self.timeout, NAME)
+        except Unanswered as exc:
+            raise RecoveryServiceUnavailable(str(exc)) from exc
 
 
 def _refusal(code: int) -> RecoveryServiceUnavailable:
