@@ -1,16 +1,19 @@
 """CSV import of orders and sales orders, streamed and all or nothing.
 
 Each row is checked as it is read (store.csv_check) and the good rows go, a chunk at a time,
-into a staging table (store.staging) inside the import's one transaction. Once the file is read,
-keys repeated in the file, and stored keys a row cannot update, are found there; any bad row
-rolls everything back, and every bad row is named by its line. A file without one is merged:
-new keys are inserted, newer copies update (rule 11: orders through domain/order_sync.py, so an
-order brought back to active withdraws its unrun job), equal or older ones change nothing. The
-tables are analysed before the import returns, so that the planner sees the new rows.
+into a staging table (store.staging) inside the import's one transaction; each chunk is merged
+as soon as it is staged, in a second thread while the next chunk is read: new keys are inserted,
+newer copies update (rule 11: orders through domain/order_sync.py, so an order brought back to
+active withdraws its unrun job), equal or older ones change nothing. Once the file is read, keys
+repeated in it, and keys stored before the import that a row cannot update, are looked for in
+the staging table; any bad row rolls everything back, the merged chunks included, and every
+bad row is named by its line. The tables are analysed before the import returns, so that the
+planner sees the new rows.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -18,9 +21,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import (
     Connection,
     Engine,
+    Index,
     and_,
     case,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -67,9 +72,9 @@ class ImportConflict(Exception):
 
 
 def import_file(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetime,
-                on_bytes: Progress | None = None, on_rows: Progress | None = None) -> SyncTally:
-    """Check and stage the file's rows as they are read (dates checked against `now`), then
-    merge them in the same transaction; how many were new, updated and unchanged.
+                on_bytes: Progress | None = None) -> SyncTally:
+    """Check the file's rows as they are read (dates checked against `now`) and merge them a
+    chunk at a time in one transaction; how many were new, updated and unchanged.
 
     Raises ImportRejected (nothing written) when any row is bad, repeats a key of the file, or
     names a stored key without an updated_at to update it by.
@@ -78,34 +83,72 @@ def import_file(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: da
     with engine.begin() as conn, _large_sqlite_cache(conn):
         staging = Staging(conn, kind)
         staging.create()
-        empty = conn.execute(select(kind.table.c.id).limit(1)).first() is None
-        _stage(staging, rows)
-        problems = rows.problems + _repeated(staging, rows) + _stored_without_date(staging, empty)
+        merge = _Merge(conn, staging, _last_id(conn, kind), now)
+        later = _drop_indexes(conn, kind) if merge.empty else []
+        _stage_and_merge(staging, rows, merge)
+        problems = (rows.problems + _repeated(staging, rows)
+                    + _stored_without_date(staging, merge.last_id))
         if problems:
             raise ImportRejected(problems)
-        try:
-            tally = _merge(conn, staging, empty, now, on_rows)
-        except IntegrityError as error:  # PostgreSQL: another writer got in between
+        if merge.clash:  # PostgreSQL: another writer got in between
             raise ImportConflict(
                 f"another process wrote {kind.noun} during the import, nothing was imported; "
-                f"run it again to see which lines clash ({str(error.orig).splitlines()[0]})"
-            ) from None
+                f"run it again to see which lines clash ({merge.clash})")
         staging.drop()
+        for index in later:
+            index.create(conn)
         _analyze(conn, kind)
     _vacuum(engine, kind)
-    return tally
+    merge.tally.unchanged = staging.count - merge.tally.new - merge.tally.updated
+    return merge.tally
 
 
-def _stage(staging: Staging, rows: CheckedRows) -> None:
+def _stage_and_merge(staging: Staging, rows: CheckedRows, merge: _Merge) -> None:
+    """Stage the good rows a chunk at a time, each chunk merged in a second thread while the
+    rows of the next one are read and checked: the database drivers let go of the interpreter
+    while the database works, so checking (Python) and merging (the database) overlap. The
+    connection is used by one thread at a time: a chunk is staged once the merge before it
+    has ended. Once the file shows a problem nothing more is merged: it is only read to its
+    end and staged, for the checks over the whole of it."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-merge") as merger:
+        merging: Future[None] | None = None
+        for chunk in _chunks(staging, rows):
+            if merging:
+                merging.result()
+            staging.write(chunk)
+            if not (rows.problems or merge.clash):
+                merging = merger.submit(merge.add, chunk[0][0], chunk[-1][0])
+        if merging:
+            merging.result()
+
+
+def _chunks(staging: Staging, rows: CheckedRows) -> Iterator[list[tuple[Any, ...]]]:
+    """The good rows as staged rows, INSERT_CHUNK at a time."""
     chunk: list[tuple[Any, ...]] = []
     for line, _key, item in rows:
         chunk.append(staging.row(line, item))
         if len(chunk) >= INSERT_CHUNK:
-            staging.write(chunk)
+            yield chunk
             chunk = []
     if chunk:
-        staging.write(chunk)
-    staging.loaded()
+        yield chunk
+
+
+def _drop_indexes(conn: Connection, kind: Kind) -> list[Index]:
+    """Drop the table's indexes but its keys, to be built again once the rows are in: into an
+    empty table, building an index from all the rows at once is several times faster than
+    adding each row to it. In the import's transaction: a rejected import leaves them as they
+    were."""
+    indexes = sorted(kind.table.indexes, key=lambda index: str(index.name))
+    for index in indexes:
+        index.drop(conn)
+    return indexes
+
+
+def _last_id(conn: Connection, kind: Kind) -> int | None:
+    """The highest id stored before the import (None: the table is empty): rows the import
+    inserts come after it."""
+    return conn.execute(select(func.max(kind.table.c.id))).scalar()
 
 
 def _repeated(staging: Staging, rows: CheckedRows) -> list[Problem]:
@@ -117,30 +160,47 @@ def _repeated(staging: Staging, rows: CheckedRows) -> list[Problem]:
     return repeated_keys(staging.kind, {k: list(v) for k, v in lines.items() if len(v) > 1})
 
 
-def _stored_without_date(staging: Staging, empty: bool) -> list[Problem]:
-    """Rows naming a stored key with no updated_at to update it by (orders without the column,
-    a sales order with an empty one)."""
-    if empty:
-        return []  # an empty table holds none of them
+def _stored_without_date(staging: Staging, last_id: int | None) -> list[Problem]:
+    """Rows naming a key stored before the import with no updated_at to update it by (orders
+    without the column, a sales order with an empty one)."""
+    if last_id is None:
+        return []  # an empty table held none of them
     kind = staging.kind
     return [Problem(line, kind.key_columns[-1], f"{kind.show_key(key)} is already in the database")
-            for key, line in staging.stored_without_date()]
+            for key, line in staging.stored_without_date(last_id)]
 
 
-def _merge(conn: Connection, staging: Staging, empty: bool, now: datetime,
-           on_rows: Progress | None) -> SyncTally:
-    """Insert the new keys and apply the newer copies, INSERT_CHUNK staged rows at a time."""
-    tally = SyncTally()
-    total, staged = staging.count, staging.table
-    for start in range(0, total, INSERT_CHUNK):
-        part = and_(staged.c.seq > start, staged.c.seq <= start + INSERT_CHUNK)
-        tally.new += _insert_new(conn, staging, part, empty)
-        if not empty:
-            tally.add(_update_newer(conn, staging, part, now))
-        if on_rows:
-            on_rows(min(start + INSERT_CHUNK, total), total)
-    tally.unchanged = total - tally.new - tally.updated
-    return tally
+class _Merge:
+    """Merges staged rows, a chunk at a time, as they are written: new keys are inserted and
+    newer copies applied (rule 11). A chunk is merged in a savepoint: when it clashes with a
+    stored key (a key repeated in the file, or on PostgreSQL a row another writer inserted
+    meanwhile) its changes are undone and nothing more is merged; the file's own problems are
+    then named by the checks that follow the reading, or else the clash is."""
+
+    def __init__(self, conn: Connection, staging: Staging, last_id: int | None,
+                 now: datetime) -> None:
+        self.conn, self.staging, self.last_id, self.now = conn, staging, last_id, now
+        self.tally = SyncTally()
+        self.clash = ""  # the database's words for the first clash
+
+    def add(self, first: int, last: int) -> None:
+        """Merge the staged rows numbered first to last."""
+        staged = self.staging.table
+        part = and_(staged.c.seq >= first, staged.c.seq <= last)
+        try:
+            with self.conn.begin_nested():
+                tally = SyncTally(new=_insert_new(self.conn, self.staging, part, self.empty))
+                if not self.empty:
+                    tally.add(_update_newer(self.conn, self.staging, part, self.now))
+        except IntegrityError as error:
+            self.clash = str(error.orig).splitlines()[0]
+            return
+        self.tally.add(tally)
+
+    @property
+    def empty(self) -> bool:
+        """The table was empty before the import: every staged key is new."""
+        return self.last_id is None
 
 
 def _insert_new(conn: Connection, staging: Staging, part: Any, empty: bool) -> int:

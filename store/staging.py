@@ -1,6 +1,7 @@
 """The staging table of an import: a temporary table, private to the import's connection, that
 the checked rows of a file are written to in chunks (PostgreSQL's COPY, SQLite's executemany)
-while the file is read, so that no more than a chunk of rows is ever held in memory."""
+while the file is read, so that no more than a few chunks of rows are ever held in memory;
+each chunk is merged from it by seq, and the checks over the whole file read it at the end."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -89,11 +90,16 @@ class Staging:
         self._times = [i for i, name in enumerate(self.columns) if name in TIMES]
         # SQLite gets the text UTCDateTime would write; psycopg's COPY takes datetimes
         self._time = sqlite_time if self.dialect == "sqlite" else _same
+        # PostgreSQL's binary COPY: the server reads the values as they are, no text to parse
+        self._types = ["int4", "int4"] + [
+            "timestamptz" if name in TIMES else "text" for name in self.columns]
 
     def create(self) -> None:
-        if self.dialect == "sqlite":
+        if self.dialect == "sqlite":  # seq is the rowid: chunks are read by it
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{NAME}")
         self.table.create(self.conn)
+        if self.dialect == "postgresql":
+            self.conn.exec_driver_sql(f"CREATE INDEX ON {NAME} (seq)")
 
     def drop(self) -> None:
         self.table.drop(self.conn)
@@ -116,19 +122,18 @@ class Staging:
         names = ", ".join(("seq", "line", *self.columns))
         if self.dialect == "postgresql":
             cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN") as copy:
+            with cursor, cursor.copy(f"COPY {NAME} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(self._types)
                 for row in rows:
                     copy.write_row(row)
+            if self.count == len(rows):
+                # statistics from the first chunk, so that each chunk's merge reads its rows
+                # by seq and looks each key up, whatever the size of the file
+                self.conn.exec_driver_sql(f"ANALYZE {NAME}")
         else:
             marks = ", ".join("?" * (len(self.columns) + 2))
             self.conn.exec_driver_sql(f"INSERT INTO temp.{NAME} ({names}) VALUES ({marks})",
                                       rows)
-
-    def loaded(self) -> None:
-        """Index and count the staged rows for the lookups and the merge that follow."""
-        if self.dialect == "postgresql":
-            self.conn.exec_driver_sql(f"CREATE INDEX ON {NAME} (seq)")
-            self.conn.exec_driver_sql(f"ANALYZE {NAME}")
 
     def key_columns(self, table: Table | None = None) -> list[Any]:
         source = self.table if table is None else table
@@ -166,9 +171,10 @@ class Staging:
         return and_(*(s == t for s, t in zip(self.key_columns(),
                                               self.key_columns(self.kind.table), strict=True)))
 
-    def stored_without_date(self) -> list[tuple[Any, int]]:
-        """(key, line) of staged rows with no updated_at whose key the book already has."""
+    def stored_without_date(self, last_id: int) -> list[tuple[Any, int]]:
+        """(key, line) of staged rows with no updated_at whose key the book held before the
+        import, whose rows all have ids up to last_id."""
         query = (select(*self.key_columns(), self.table.c.line)
                  .select_from(self.table.join(self.kind.table, self.matching()))
-                 .where(self.table.c.updated_at.is_(None)))
+                 .where(self.table.c.updated_at.is_(None), self.kind.table.c.id <= last_id))
         return [(self._key(row), row[-1]) for row in self.conn.execute(query)]

@@ -121,14 +121,13 @@ def _write(engine: Engine, stream: BinaryIO, name: str, kind: Kind, now: datetim
            force_bar: bool) -> SyncTally:
     """Migrate, then import; the progress bars are off the terminal when it returns or raises,
     before anything else is printed."""
-    reading = _PhaseBar(f"checking {name}", "bytes", force_bar)
-    writing = _PhaseBar(f"importing {kind.noun}", "rows", force_bar)
+    # rows are written while the file is read, so the file read is the import's progress
+    reading = _PhaseBar(f"importing {kind.noun} from {name}", "bytes", force_bar)
     try:
         upgrade(engine)
-        return import_file(engine, stream, name, kind, now, on_bytes=reading, on_rows=writing)
+        return import_file(engine, stream, name, kind, now, on_bytes=reading)
     finally:
         reading.end()
-        writing.end()
 
 
 def _report(name: str, rejected: ImportRejected) -> None:

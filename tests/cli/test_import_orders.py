@@ -281,11 +281,13 @@ def test_fresh_sqlite_file_is_migrated_before_the_import(monkeypatch, capsys, tm
 def test_progress_bar_is_drawn_on_stderr_when_forced(cancelbot, csv_file, stored, small_chunks):
     rows = [_changed(ACTIVE, "packing_no", f"ACC{n:06d}") for n in range(5)]
 
-    run = cancelbot("import", "orders", "--progress", str(csv_file(ORDERS_HEADER, *rows)))
+    path = csv_file(ORDERS_HEADER, *rows)
+
+    run = cancelbot("import", "orders", "--progress", str(path))
 
     assert (run.status, run.out) == (0, "imported orders: 5 new, 0 updated, 0 unchanged\n")
-    assert "\rimporting orders [" in run.err
-    assert run.err.endswith("100%  5 / 5 rows\n")
+    assert f"\rimporting orders from {path} [" in run.err
+    assert run.err.endswith("] 100%  0.0 / 0.0 MB\n")
     assert stored.count_orders() == 5
 
 

@@ -158,10 +158,13 @@ def test_orders_header_given_to_sales_orders_names_the_wrong_columns(cancelbot, 
     assert stored.count_sales_orders() == 0
 
 
-def test_progress_bar_counts_sales_orders_when_forced(cancelbot, csv_file, stored, small_chunks):
+def test_progress_bar_follows_the_sales_orders_file_when_forced(cancelbot, csv_file, stored, small_chunks):
     rows = [_changed(VALID, "sales_order_no", f"SO-{n}") for n in range(3)]
 
-    run = cancelbot("import", "sales-orders", "--progress", str(csv_file(SALES_ORDERS_HEADER, *rows)))
+    path = csv_file(SALES_ORDERS_HEADER, *rows)
+
+    run = cancelbot("import", "sales-orders", "--progress", str(path))
 
     assert run.status == 0
-    assert run.err.endswith("importing sales orders [##############################] 100%  3 / 3 rows\n")
+    assert run.err.endswith(
+        f"importing sales orders from {path} [##############################] 100%  0.0 / 0.0 MB\n")

@@ -168,3 +168,104 @@ def test_sales_orders_update_by_updated_at_the_same_way(cancelbot, csv_file, sto
     assert newer.out == "imported sales orders: 0 new, 1 updated, 0 unchanged\n"
     assert stored.sales_order("tmon", "SO-1").status is SalesOrderStatus.CLAIM
     assert stored.count_sales_orders() == 1
+
+
+# Rows are merged a chunk at a time while the file is read; with chunks of 2 rows (small_chunks)
+# a small file shows what a big one does when a later chunk finds what is wrong with it.
+
+def other(row: str, packing_no: str) -> str:
+    return row.replace("ACC000001", packing_no)
+
+
+def test_a_key_repeated_within_one_chunk_is_named_and_nothing_is_written(
+        cancelbot, csv_file, stored, small_chunks):
+    run = imported(cancelbot, csv_file, dated(ACTIVE, T1), dated(ACTIVE, T2))
+
+    assert run.status == 1
+    assert run.err.splitlines()[0] == "line 3: packing_no: ACC000001 appears again (first on line 2)"
+    assert stored.count_orders() == 0
+
+
+def test_a_key_repeated_in_a_later_chunk_undoes_the_chunks_merged_before(
+        cancelbot, csv_file, stored, small_chunks):
+    rows = [dated(other(ACTIVE, f"ACC00000{n}"), T1) for n in range(1, 6)]
+
+    run = imported(cancelbot, csv_file, *rows, dated(ACTIVE, T2))
+
+    assert run.status == 1
+    first, last = run.err.splitlines()
+    assert first == "line 7: packing_no: ACC000001 appears again (first on line 2)"
+    assert last.endswith(": 1 bad row; nothing was imported")
+    assert stored.count_orders() == 0
+
+
+def test_a_bad_row_after_merged_chunks_leaves_the_book_as_it_was(
+        cancelbot, csv_file, stored, small_chunks):
+    assert imported(cancelbot, csv_file, dated(CANCELLED, T1)).status == 0
+    rows = [dated(other(ACTIVE, f"ACC00000{n}"), T1) for n in range(1, 6)]
+
+    run = imported(cancelbot, csv_file, dated(CANCELLED.replace("Kim", "Lee"), T2), *rows,
+                   dated(other(ACTIVE, "ACC000009"), "yesterday"))
+
+    assert run.status == 1
+    assert run.err.splitlines()[0].startswith('line 8: updated_at: "yesterday" is not')
+    assert stored.count_orders() == 1
+    assert stored.order("QSP2611260001").recipient == "Kim"
+
+
+def test_a_key_new_to_the_book_and_repeated_without_dates_is_only_a_repeat(
+        cancelbot, csv_file, stored, small_chunks):
+    assert imported(cancelbot, csv_file, dated(CANCELLED, T1)).status == 0
+    rows = (ACTIVE, other(ACTIVE, "ACC000002"), other(ACTIVE, "ACC000003"), ACTIVE)
+
+    run = imported(cancelbot, csv_file, *rows, header=ORDERS_HEADER)
+
+    assert run.status == 1
+    assert run.err.splitlines()[:-1] == [
+        "line 5: packing_no: ACC000001 appears again (first on line 2)"]
+    assert stored.count_orders() == 1
+
+
+def test_a_big_file_in_many_chunks_counts_each_kind_of_row_once(
+        cancelbot, csv_file, stored, small_chunks):
+    assert imported(cancelbot, csv_file, dated(CANCELLED, T1), dated(ACTIVE, T1)).status == 0
+    fresh = [dated(other(ACTIVE, f"ACC10000{n}"), T1) for n in range(5)]
+
+    run = imported(cancelbot, csv_file, dated(ACTIVE, T1), *fresh,
+                   dated(CANCELLED.replace("Kim", "Lee"), T2))
+
+    assert (run.status, run.out, run.err) == (
+        0, "imported orders: 5 new, 1 updated, 1 unchanged\n", "")
+    assert stored.count_orders() == 7
+    assert stored.order("QSP2611260001").recipient == "Lee"
+
+
+def _indexes(stored) -> list[tuple]:
+    """Each index of orders as (name, columns, unique, its WHERE and other options as text)."""
+    from sqlalchemy import inspect
+    return sorted((index["name"], index["column_names"], bool(index["unique"]),
+                   sorted((k, str(v)) for k, v in index.get("dialect_options", {}).items()))
+                  for index in inspect(stored.engine).get_indexes("orders"))
+
+
+def test_a_first_import_leaves_the_indexes_as_the_migrations_made_them(
+        cancelbot, csv_file, stored, small_chunks):
+    migrated = _indexes(stored)
+    assert {"ix_orders_cancelled_at", "ix_orders_category_recovery", "ix_orders_sales_order",
+            "ix_orders_seller_cancelled", "ix_orders_site_cancelled"} <= {
+        name for name, *_ in migrated}
+
+    assert imported(cancelbot, csv_file, dated(CANCELLED, T1), dated(ACTIVE, T1)).status == 0
+
+    assert _indexes(stored) == migrated
+
+
+def test_a_rejected_first_import_leaves_the_indexes_in_place(
+        cancelbot, csv_file, stored, small_chunks):
+    migrated = _indexes(stored)
+
+    run = imported(cancelbot, csv_file, dated(CANCELLED, T1), dated(ACTIVE, T1),
+                   dated(ACTIVE, "yesterday"))
+
+    assert run.status == 1
+    assert _indexes(stored) == migrated
