@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/store.py [--orders 1000000] [--database sqlite|postgresql|both]
                                     [--book even|skewed|both] [--pg-url URL] [--rebuild]
-                                    [--explain]
+                                    [--explain] [--loaded-by generator|import]
 
 Builds (or reuses) a database per backend and book (bench/data.py), times
 domain.lookup.look_up and list_orders through a real unit of work per call, and a bare
 `SELECT 1` through a session as the baseline, then writes its section of docs/benchmarks.md.
+With `--loaded-by import` each book is instead imported by `cancelbot import orders` into a
+fresh database right before it is measured (bench/imported_book.py), in a section of its own.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from typing import Any  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench import data  # noqa: E402
+from bench import data, imported_book  # noqa: E402
 from bench._path import ROOT  # noqa: E402
 from domain.lookup import list_orders, look_up  # noqa: E402
 from domain.model import Category  # noqa: E402
@@ -41,7 +43,9 @@ from domain.window import business_tz  # noqa: E402
 from store.uow import SqlUnitOfWork, session_factory  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench/store.py -->", "<!-- /bench/store.py -->"
+MARKERS = {"generator": ("<!-- bench/store.py -->", "<!-- /bench/store.py -->"),
+           "import": ("<!-- bench/store.py --loaded-by import -->",
+                      "<!-- /bench/store.py --loaded-by import -->")}
 LIST = "list page with counts"
 TARGETS_MS = {"lookup": 5.0, LIST: 30.0}  # on p99
 SITE_ONLY, FROM_90_DAYS, BIG_SELLER = "site only", "from: 90 days ago", "the biggest seller"
@@ -215,8 +219,12 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
         f" {flag} {value}" for flag, value, default in (
             ("--orders", args.orders, 1_000_000), ("--database", args.database, None),
             ("--book", args.book, "both"),
-            ("--pg-url", args.pg_url, data.DEFAULT_PG_URL)) if value != default)
-    out = [BEGIN, "## Store: look-up and list page with counts (`bench/store.py`)", "",
+            ("--pg-url", args.pg_url, data.DEFAULT_PG_URL),
+            ("--loaded-by", args.loaded_by, "generator")) if value != default)
+    imported = args.loaded_by == "import"
+    title = ("right after `cancelbot import orders`" if imported
+             else "look-up and list page with counts")
+    out = [MARKERS[args.loaded_by][0], f"## Store: {title} (`bench/store.py`)", "",
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
            f"- Machine: {machine()}, Python {platform.python_version()}, "
            + ", ".join(dict.fromkeys(r.version for r in results))
@@ -224,17 +232,24 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
            "carry other processes' pauses: read them against the floor's own p99",
            f"- Books: {args.orders:,} orders each from `bench/data.py`; "
            + "; ".join(data.describe_book(b) for b in dict.fromkeys(r.book for r in results)),
-           f"- Reproduce: `{command}` (this run took {seconds:.0f} s; a rerun reuses the "
-           "databases)", *METHOD, ""]
+           *([IMPORTED] if imported else []),
+           f"- Reproduce: `{command}` (this run took {seconds:.0f} s; "
+           + ("each run imports the books again)" if imported else
+              "a rerun reuses the databases)"), *METHOD, ""]
     for r in results:
         out += [f"### {r.version}, {r.book} book", "", f"Database: {r.build}.", ""]
         out += table(r) + [""]
         out += [f"Filters that keep a large share of the book ({r.version}, {r.book} book), "
                 "page 0:", ""]
         out += table(r, extra=True) + [""]
-    return "\n".join(out + [END]) + "\n"
+    return "\n".join(out + [MARKERS[args.loaded_by][1]]) + "\n"
 
 
+IMPORTED = (
+    "- Loaded by import: each book is written to an orders CSV file and imported into an empty "
+    "database by `cancelbot import orders` in a process of its own; the timing starts as soon as "
+    "that process has ended (the import's own ANALYZE, and VACUUM on PostgreSQL, are all the "
+    "tables get). Every order comes in as Smartship sends it, with no recovery status.")
 METHOD = (
     "- Method: every call opens its own unit of work (session, transaction, rollback), after "
     "warm-up calls. **lookup** is `domain.lookup.look_up` of a random existing packing number "
@@ -273,6 +288,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true", help="build even if a cached DB fits")
     parser.add_argument("--explain", action="store_true", help="print list query plans, no timing")
+    parser.add_argument("--loaded-by", choices=("generator", "import"), default="generator",
+                        help="fill each book straight from bench/data.py (reused), or by "
+                        "`cancelbot import orders` into a fresh database right before timing")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     return parser.parse_args(argv)
 
@@ -288,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     books = data.BOOKS if args.book == "both" else (args.book,)
     for book, kind in [(b, k) for b in books for k in kinds]:
-        engine, build = data.prepare(kind, args.orders, args.pg_url, args.rebuild, book)
+        engine, build = (
+            imported_book.prepare(kind, args.orders, args.pg_url, book)
+            if args.loaded_by == "import"
+            else data.prepare(kind, args.orders, args.pg_url, args.rebuild, book))
         print(f"{kind}, {book} book: {build}", flush=True)
         if args.explain:
             explain(engine)
@@ -298,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     if results and not args.no_write:
         elapsed = time.perf_counter() - started
-        data.write_section(DOC, BEGIN, END, markdown(results, args, elapsed, load))
+        data.write_section(DOC, *MARKERS[args.loaded_by], markdown(results, args, elapsed, load))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

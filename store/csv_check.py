@@ -40,7 +40,7 @@ SALES_ORDER_COLUMNS = (
     "sales_site", "sales_order_no", "status", "payment_at", "recipient", "items", "updated_at")
 PROGRESS_EVERY = 10_000
 
-Progress = Callable[[int, int], None]  # (done, total), in bytes while reading, rows while writing
+Progress = Callable[[int, int], None]  # (done, total) bytes of the file read
 
 
 class ImportRejected(Exception):
