@@ -246,8 +246,8 @@ def markdown(runs: list[Run], bulks: list[BulkRun], versions: list[str],
              args: argparse.Namespace, load: str) -> str:
     out = [BEGIN, "## Jobs: claim to commit (`bench/jobs.py`)", "",
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average before the "
-           f"run {load}, after it {load_average()} (the machine is shared: other work ran "
-           "meanwhile, so read the ratios to the floor first)",
+           f"run {load}, after it {load_average()} (other work on the machine shows there: "
+           "when it is high, read the ratios to the floor first)",
            f"- Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
            f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
            + ", ".join(versions),

@@ -239,7 +239,7 @@ def markdown(results: list[tuple[str, str, Measured]], args: argparse.Namespace,
            f"{'both' if len(results) > 1 else results[0][0]}"
            + (f" --pg-url {args.pg_url}" if args.pg_url else "")
            + f" --rounds {args.rounds} --warmup {args.warmup}` (this run took {seconds:.0f} s; "
-           "the machine was shared with other work, see the load average)",
+           "other work on the machine shows in the load average above)",
            f"- Method: {METHOD}", ""]
     for kind, build, measured in results:
         label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[kind]

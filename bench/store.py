@@ -228,8 +228,8 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
            f"- Machine: {machine()}, Python {platform.python_version()}, "
            + ", ".join(dict.fromkeys(r.version for r in results))
-           + "; shared with other work while this ran (see the load average), so the p99s "
-           "carry other processes' pauses: read them against the floor's own p99",
+           + "; other work on the machine shows in the load average above, and its pauses "
+           "in the p99s: read them against the floor's own p99",
            f"- Books: {args.orders:,} orders each from `bench/data.py`; "
            + "; ".join(data.describe_book(b) for b in dict.fromkeys(r.book for r in results)),
            *([IMPORTED] if imported else []),
