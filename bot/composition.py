@@ -38,9 +38,9 @@ from handlers.slack_client import make_web_client
 from handlers.thread_results import deliver_due
 from handlers.trust import InstalledWorkspaceOnly, SlackResponseUrlsOnly, SlackSignature
 from store.db import make_engine
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.order_feed_http import HttpOrderFeed
 from store.recovery_service_http import HttpRecoveryService
-from store.repositories import EmbeddedSalesSite
 from store.sales_site_http import HttpSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.doctor import Finding, fail, ok, warn
 from domain.errors import FeedUnavailable
-from domain.ports import FeedProblem, FeedState
+from domain.feed_ledger import FeedProblem, FeedState
 from domain.window import format_local
 from store.feed_ledger import SqlFeedLedger
 from store.order_feed_http import HttpOrderFeed

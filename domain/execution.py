@@ -16,7 +16,8 @@ from domain.errors import SalesSiteUnavailable
 from domain.failures import Failure, FailureCode
 from domain.job_result import JobResult
 from domain.model import Action, Order, Recovery, SalesOrder
-from domain.ports import AuditEvent, OutboxMessage, UnitOfWork
+from domain.ports import AuditEvent, UnitOfWork
+from domain.queues import OutboxMessage
 from domain.requests import SYSTEM_ACTOR, Job, JobState
 from domain.services import SalesSite
 from domain.status import StatusContext

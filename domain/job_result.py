@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import Action, Category
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
 from domain.requests import Job, JobState
 from domain.status import Phase, Status
 

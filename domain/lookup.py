@@ -4,18 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.errors import OrderNotFound
+from domain.feed_ledger import FeedProblem, FeedState
 from domain.model import Order, OrderState, normalize_packing_no
-from domain.ports import (
-    AuditEvent,
-    Counts,
-    FeedProblem,
-    FeedState,
-    ListQuery,
-    OutboxMessage,
-    Page,
-    UnitOfWork,
-    total_from_counts,
-)
+from domain.ports import AuditEvent, Counts, ListQuery, Page, UnitOfWork, total_from_counts
+from domain.queues import OutboxMessage
 from domain.requests import Job, JobState
 from domain.rules import RequestCheck, check_request
 from domain.status import StatusContext, StatusView, explain

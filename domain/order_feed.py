@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import order_sync
-from domain.ports import FeedProblem, UnitOfWork
+from domain.feed_ledger import FeedProblem
+from domain.ports import UnitOfWork
 from domain.services import FeedPage
 
 

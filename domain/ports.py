@@ -1,11 +1,16 @@
-"""What the use cases need from the outside world, as small Protocols."""
+"""What the use cases need from the database, as small Protocols: orders, requests, jobs, the
+audit trail and packing numbers, the list queries, and the unit of work that holds every
+repository (the outbox and digests are in domain/queues.py, the order feed's ledger in
+domain/feed_ledger.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from domain.model import Category, Order, Stored
+from domain.feed_ledger import FeedLedger
+from domain.model import Category, Order
+from domain.queues import Digests, Outbox
 from domain.requests import Job, JobState, Request
 from domain.status import Status, StatusContext
 
@@ -91,24 +96,6 @@ class AuditEvent:
     request_id: int | None = None
     job_id: int | None = None
     detail: str = ""
-
-
-@dataclass(frozen=True)
-class OutboxMessage(Stored):
-    """A message to post into a request's thread, written with the change it reports."""
-
-    request_id: int
-    kind: str
-    payload: dict[str, Any]
-    created_at: datetime
-    id: int | None = None
-    attempts: int = 0  # failed deliveries so far
-    last_error: str = ""
-    delivered_at: datetime | None = None
-    next_attempt_at: datetime | None = None  # None: due now
-    # set by claim_due when an earlier attempt may have reached Slack (a failure, or a lease
-    # that ran out unresolved): the deliverer looks in the thread before posting again
-    in_doubt: bool = False
 
 
 class Orders(Protocol):
@@ -227,129 +214,10 @@ class Audit(Protocol):
     def for_packing_nos(self, packing_nos: list[str]) -> list[AuditEvent]: ...
 
 
-class Outbox(Protocol):
-    def add(self, message: OutboxMessage) -> OutboxMessage: ...
-    def add_many(self, messages: list[OutboxMessage]) -> None: ...
-
-    def claim_due(
-        self, owner: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[OutboxMessage]:
-        """Lease undelivered, due rows to owner (with the due rows of the same requests)."""
-        ...
-
-    def mark_delivered(
-        self, message_id: int, owner: str, at: datetime, message_ts: str | None
-    ) -> bool:
-        """Record delivery; False when owner no longer holds the lease."""
-        ...
-
-    def mark_failed(
-        self, message_id: int, owner: str, error: str, next_attempt_at: datetime
-    ) -> bool:
-        """Count a failed attempt, keep its error and free the row until next_attempt_at."""
-        ...
-
-    def release(self, message_id: int, owner: str, in_doubt: bool = False) -> bool:
-        """Give a claimed row back untouched (not an attempt); in_doubt keeps it doubted."""
-        ...
-
-    def pending(self, limit: int = 50) -> list[OutboxMessage]:
-        """Undelivered messages, oldest first, with their attempts and last error."""
-        ...
-
-
-@dataclass(frozen=True)
-class DigestDay:
-    """Who claimed a business day's digest, and what became of it."""
-
-    day: str  # YYYY-MM-DD in the business time zone
-    claimed_by: str
-    claimed_at: datetime
-    done_at: datetime | None = None  # posted, or found nothing to post
-    channel_id: str | None = None
-    message_ts: str | None = None  # None when done: nothing closed soon
-
-
-class Digests(Protocol):
-    def claim(self, day: str, owner: str, now: datetime, stale_before: datetime) -> bool:
-        """Take the day: a new row, or one claimed before stale_before and never done."""
-        ...
-
-    def done(self, day: str, owner: str, at: datetime, channel_id: str | None = None,
-             message_ts: str | None = None) -> bool:
-        """Settle owner's claim (with the message posted, if any); False if not owner's."""
-        ...
-
-    def release(self, day: str, owner: str) -> bool:
-        """Give back owner's unsettled claim, so that another try can take the day."""
-        ...
-
-    def get(self, day: str) -> DigestDay | None: ...
-
-
 class PackingNumbers(Protocol):
     def allocate(self, now: datetime) -> str:
         """A packing number no order has, unique also against concurrent callers."""
         ...
-
-
-@dataclass(frozen=True)
-class FeedProblem:
-    """A record of the order feed that could not be applied; kept, and the feed goes on."""
-
-    packing_no: str  # as the record gave it (shown, cut short), "" when it had none
-    reason: str
-    seen_at: datetime
-    cursor: str = ""  # the `since` of the page it came in
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class FeedState:
-    """Where the order feed stands: its cursor, who polls it now, and how the last poll went."""
-
-    cursor: str = ""  # opaque; empty before the first page
-    lease_owner: str | None = None
-    lease_expires_at: datetime | None = None
-    last_success_at: datetime | None = None  # the last poll that reached the feed's end
-    last_error: str = ""  # the last poll's error; "" once a poll succeeds again
-    last_error_at: datetime | None = None
-    pages: int = 0  # pages applied since the first
-    records: int = 0  # records applied since the first
-
-    @property
-    def ever_polled(self) -> bool:
-        return bool(self.cursor or self.pages or self.last_success_at or self.last_error)
-
-
-class FeedLedger(Protocol):
-    """The order feed's one row (cursor, lease, last outcome) and its problems.
-
-    One poller at a time holds the lease; a page is applied in the transaction that moves the
-    cursor from the page's `since` to its `next`, so no page is applied twice."""
-
-    def take_lease(self, owner: str, now: datetime, lease_until: datetime) -> bool:
-        """Lease the feed to owner unless another owner's lease is still live at now."""
-        ...
-
-    def advance(self, since: str, next_cursor: str, owner: str, lease_until: datetime,
-                records: int) -> bool:
-        """Move the cursor from since to next_cursor (locking the row until commit) while owner
-        holds the lease, renewing it; False, and nothing moved, otherwise."""
-        ...
-
-    def finish(self, owner: str, at: datetime, error: str = "") -> bool:
-        """End owner's lease, recording the poll's outcome: success, or error."""
-        ...
-
-    def state(self) -> FeedState: ...
-    def add_problem(self, problem: FeedProblem) -> None: ...
-
-    def problems(self, limit: int = 20) -> list[FeedProblem]:
-        """The newest problems first."""
-        ...
-
-    def problem_count(self) -> int: ...
 
 
 class UnitOfWork(Protocol):

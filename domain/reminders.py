@@ -15,7 +15,8 @@ from typing import Any
 
 from domain import window
 from domain.digest import span_end
-from domain.ports import AuditEvent, OutboxMessage, UnitOfWork
+from domain.ports import AuditEvent, UnitOfWork
+from domain.queues import OutboxMessage
 from domain.requests import SYSTEM_ACTOR, Decision, Job, JobState, Request
 from domain.status import StatusContext
 

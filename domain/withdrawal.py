@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import Action
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
 from domain.requests import Job, JobState
 
 WITHDRAWAL = "withdrawal"  # the outbox kind of a withdrawn job

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.job_result import JobResult
-from domain.ports import OutboxMessage, UnitOfWork
+from domain.ports import UnitOfWork
+from domain.queues import OutboxMessage
 from domain.requests import Decision, Job, JobState, Request
 from domain.withdrawal import WITHDRAWAL, Withdrawal
 from handlers.slack_client import CallFailure, next_attempt_at

@@ -27,10 +27,10 @@ from store.demo_orders import (
     Writer,
     background_specs,
 )
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.mapping import sales_order_values
 from store.migrate import upgrade
 from store.models import OrderRow, OutboxRow, SalesOrderRow
-from store.repositories import EmbeddedSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 
 NOTES = ("Seller asked us to ship after all", "Buyer confirmed the address by phone",

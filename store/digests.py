@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from domain.ports import DigestDay
+from domain.queues import DigestDay
 from store.db import rows_matched
 from store.models import DigestRow
 

@@ -1,4 +1,4 @@
-"""The order feed's row and its problems (domain/ports.py FeedLedger).
+"""The order feed's row and its problems (domain/feed_ledger.py FeedLedger).
 
 The lease is taken with a conditional UPDATE of the one row, as job claims are: it succeeds
 only while nobody else holds a live lease. A page moves the cursor with another conditional
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.ports import FeedProblem, FeedState
+from domain.feed_ledger import FeedProblem, FeedState
 from store.db import rows_matched
 from store.models import FeedProblemRow, OrderFeedRow
 

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.job_result import JOB_RESULT
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
 from domain.requests import ACTIVE_JOB_STATES
 from store.db import rows_matched
 from store.models import JobRow, OutboxRow

@@ -8,14 +8,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.digests import SqlDigests
 from store.feed_ledger import SqlFeedLedger
+from store.jobs import SqlJobs
 from store.outbox import SqlOutbox
 from store.packing_numbers import SqlPackingNumbers
-from store.repositories import (
-    SqlAudit,
-    SqlJobs,
-    SqlOrders,
-    SqlRequests,
-)
+from store.repositories import SqlAudit, SqlOrders, SqlRequests
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

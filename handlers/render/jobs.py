@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
+from domain.feed_ledger import FeedProblem, FeedState
 from domain.lookup import JobsOverview
-from domain.ports import FeedProblem, FeedState, OutboxMessage
+from domain.queues import OutboxMessage
 from domain.remote_recovery import waiting_words
 from domain.requests import Job, JobState
 from handlers.render.mrkdwn import (

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from bot.cli import main
 from domain.model import Order, SalesOrder
 from store.db import make_engine
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OrderRow, SalesOrderRow
-from store.repositories import EmbeddedSalesSite
 from store.uow import SqlUnitOfWork, session_factory
 from tests.slack.conftest import fake_slack  # noqa: F401 - the fake Slack, for test_run.py
 

@@ -25,9 +25,9 @@ from domain.ports import AuditEvent
 from domain.status import StatusContext
 from domain.window import business_tz
 from store.db import make_engine
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.mapping import sales_order_values
 from store.models import SalesOrderRow
-from store.repositories import EmbeddedSalesSite
 from store.uow import SqlUnitOfWork, session_factory, uow_factory
 from tests.cli.conftest import listed_counts
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot import cli
 from domain.execution import run_job
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import NOW, Database, ctx
 from tests.integration.job_support import queued_jobs
 

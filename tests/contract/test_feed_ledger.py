@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.ports import FeedProblem
+from domain.feed_ledger import FeedProblem
 from tests.integration.builders import NOW
 
 LEASE = timedelta(seconds=60)

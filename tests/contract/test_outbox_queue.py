@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from domain.job_result import JOB_RESULT
 from domain.model import Action
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
 from domain.reminders import REMINDER
 from domain.requests import Request
 from tests.contract.test_requests_and_jobs import requested

@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from domain.model import Action, Recovery
-from domain.ports import AuditEvent, OutboxMessage
+from domain.ports import AuditEvent
+from domain.queues import OutboxMessage
 from domain.requests import Request
 from tests.integration.builders import NOW, active, add_orders, cancelled
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.worker import JobWorker
 from domain.job_result import JOB_RESULT, JobResult
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import AuditRow, InstallationRow, OutboxRow
 from store.recovery_service_http import HttpRecoveryService
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import Database
 from tests.integration.job_support import Clock
 from tests.order_service import TOKEN, OrderServiceStandIn

@@ -7,8 +7,8 @@ from domain.model import Action, Category, SalesOrderStatus
 from domain.ports import ListQuery
 from domain.requests import JobState
 from domain.workflow import ApprovalPolicy, approve
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OutboxRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
     NOW,
     add_orders,

@@ -11,7 +11,7 @@ from domain.execution import run_job
 from domain.model import Action, CancelledBy, Category, Origin, Recovery, SalesOrderStatus
 from domain.status import status_of
 from domain.workflow import ApprovalPolicy, approve, submit_request
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import (
     NOW,
     add_orders,

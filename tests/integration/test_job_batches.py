@@ -14,11 +14,11 @@ from bot.worker import JobWorker
 from domain import execution
 from domain.errors import SalesSiteUnavailable
 from domain.model import Action, Origin, SalesOrder
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
 from domain.services import SalesSite
 from domain.workflow import approve, submit_request
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import AuditRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import CANCELLED_AT, NOW, Database, add_orders, cancelled, ctx
 from tests.integration.job_support import (
     GATE_TIMEOUT,

@@ -14,8 +14,8 @@ from domain.ports import ListQuery
 from domain.requests import JobState
 from domain.status import Status
 from domain.workflow import submit_request
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import AuditRow, JobRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, Database, ctx
 from tests.integration.job_support import (
     count,

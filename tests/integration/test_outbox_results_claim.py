@@ -6,9 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain.execution import run_job
-from domain.ports import OutboxMessage
+from domain.queues import OutboxMessage
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OutboxRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, ctx
 from tests.integration.job_support import queued_jobs
 

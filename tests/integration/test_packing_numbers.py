@@ -10,8 +10,8 @@ from sqlalchemy import select
 from domain.execution import run_job
 from domain.model import Action
 from domain.workflow import ApprovalPolicy, approve, submit_request
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OrderRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
     NOW,
     SEOUL,

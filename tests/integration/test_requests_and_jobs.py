@@ -38,8 +38,8 @@ from domain.workflow import (
     submit_request,
     withdraw_unposted,
 )
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import AuditRow, JobRow, OrderRow, OutboxRow, RequestRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import (
     NOW,
     SEOUL,

@@ -21,8 +21,8 @@ from domain.lookup import look_up
 from domain.model import Action, Recovery, SalesOrder, SalesOrderStatus
 from domain.status import Status
 from domain.workflow import ApprovalPolicy, approve, submit_request
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OutboxRow
-from store.repositories import EmbeddedSalesSite
 from store.sales_site_http import HttpSalesSite
 from tests.integration.builders import NOW, SEOUL, add_orders, cancelled, ctx
 

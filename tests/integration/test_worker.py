@@ -10,8 +10,8 @@ import pytest
 from bot.config import Settings
 from bot.scheduler import build_scheduler, run_until_signalled
 from bot.worker import JobWorker
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import AuditRow
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import NOW, SEOUL, Database
 from tests.integration.job_support import (
     Clock,

@@ -14,8 +14,8 @@ from domain.execution import run_job
 from domain.model import Action, Order, SalesOrderStatus
 from domain.requests import Job
 from domain.workflow import ApprovalPolicy, approve, set_request_message, submit_request
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OutboxRow
-from store.repositories import EmbeddedSalesSite
 from tests.fakeslack import FakeSlack
 from tests.integration.builders import NOW, add_orders, add_sales_orders, ctx, sales_order_row
 

@@ -8,7 +8,7 @@ from bot.worker import JobWorker
 from domain.model import Origin, SalesOrderStatus
 from handlers.actions import APPROVE
 from handlers.thread_results import deliver_due
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import cancelled
 from tests.slack.conftest import client_for
 from tests.slack.requesting import press, request_through_modal, view_text

@@ -8,7 +8,7 @@ import pytest
 from domain.execution import run_job
 from domain.model import Action, SalesOrderStatus
 from domain.ports import AuditEvent
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import NOW, add_orders, cancelled, ctx
 from tests.integration.job_support import queued_jobs
 from tests.slack.scenarios import (

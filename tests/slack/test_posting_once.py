@@ -16,7 +16,7 @@ from handlers.actions import APPROVE, REJECT
 from handlers.approvals.decision import DECISION_EVENT
 from handlers.requests.placing import REQUEST_EVENT
 from handlers.thread_results import RESULT_EVENT, deliver_due
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import cancelled
 from tests.slack.conftest import client_for
 from tests.slack.requesting import opened_view, press, request_through_modal

@@ -11,8 +11,8 @@ from bot.worker import JobWorker
 from domain.model import SalesOrderStatus
 from handlers.actions import APPROVE
 from handlers.thread_results import deliver_due
+from store.embedded_sales_site import EmbeddedSalesSite
 from store.recovery_service_http import HttpRecoveryService
-from store.repositories import EmbeddedSalesSite
 from tests.integration.builders import cancelled
 from tests.order_service import TOKEN, OrderServiceStandIn
 from tests.slack.conftest import client_for

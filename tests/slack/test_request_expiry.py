@@ -10,7 +10,7 @@ from domain.model import SalesOrderStatus
 from domain.window import deadline
 from handlers.actions import APPROVE
 from handlers.thread_results import deliver_due
-from store.repositories import EmbeddedSalesSite
+from store.embedded_sales_site import EmbeddedSalesSite
 from tests.integration.builders import CANCELLED_AT, SEOUL, cancelled
 from tests.races import together
 from tests.slack.conftest import APPROVER_GROUP, client_for

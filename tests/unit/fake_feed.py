@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.ports import FeedProblem, FeedState
+from domain.feed_ledger import FeedProblem, FeedState
 from tests.unit.fake_state import FakeRepo
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain.job_result import JOB_RESULT
-from domain.ports import DigestDay, OutboxMessage
+from domain.queues import DigestDay, OutboxMessage
 from tests.unit.fake_state import FakeRepo
 
 

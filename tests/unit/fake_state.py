@@ -5,8 +5,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from domain.feed_ledger import FeedProblem, FeedState
 from domain.model import Order
-from domain.ports import AuditEvent, DigestDay, FeedProblem, FeedState, OutboxMessage
+from domain.ports import AuditEvent
+from domain.queues import DigestDay, OutboxMessage
 from domain.requests import Job, Request
 
 

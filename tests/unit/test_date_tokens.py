@@ -14,7 +14,8 @@ from domain.job_result import JobResult
 from domain.lookup import JobsOverview, list_orders, look_up
 from domain.mentioned import look_up_mentioned
 from domain.model import Action
-from domain.ports import AuditEvent, ListQuery, OutboxMessage
+from domain.ports import AuditEvent, ListQuery
+from domain.queues import OutboxMessage
 from domain.requests import Decision, Job, JobState, Request
 from domain.workflow import ApprovalPolicy
 from handlers.render.digest import digest_message

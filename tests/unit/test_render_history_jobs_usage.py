@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.feed_ledger import FeedProblem, FeedState
 from domain.job_result import JOB_RESULT
 from domain.lookup import JobsOverview
 from domain.model import Action
-from domain.ports import AuditEvent, FeedProblem, FeedState, OutboxMessage
+from domain.ports import AuditEvent
+from domain.queues import OutboxMessage
 from domain.requests import Job, JobState
 from handlers.render.history import history_message
 from handlers.render.jobs import jobs_message
