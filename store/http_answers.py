@@ -1,6 +1,6 @@
-"""What the HTTP adapters (sales site, order service, order feed) share: reading an answer's
-body within a deadline and a size limit, the error for an answer that cannot be used, and (for
-the order service and the feed) one exchange with its failures said in words."""
+"""What the HTTP adapters (sales site, order service, order feed) share: one exchange with a
+service, its answer's body read within a deadline and a size limit, and its failures (a
+timeout, a refused connection, an answer that cannot be used) said in words."""
 from __future__ import annotations
 
 import http.client
@@ -14,15 +14,17 @@ MAX_BODY_BYTES = 1 << 20  # the answers are a few hundred bytes; more is not an 
 CHUNK_BYTES = 64 * 1024
 
 
-def unreachable_text(name: str, timeout: float, reason: object) -> str:
+def unreachable_text(name: str, timeout: float, reason: object,
+                     reached_as: str | None = None) -> str:
     """Why a service named name could not be asked, in words: a timeout, a refused
-    connection, or whatever the network said."""
+    connection, or whatever the network said (after "could not reach", the service is named
+    reached_as when given: "the tmon sales site" where the subject is "tmon sales site")."""
     if isinstance(reason, TimeoutError):
         return f"{name} timed out after {timeout:g} s"
     if isinstance(reason, ConnectionRefusedError):
         return f"{name} refused the connection"
     text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-    return f"could not reach {name}: {text}"
+    return f"could not reach {reached_as or name}: {text}"
 
 
 class UnusableAnswer(ValueError):
@@ -50,10 +52,12 @@ class Unanswered(Exception):
 
 
 def exchange(open_url: Callable[..., Any], request: urllib.request.Request, timeout: float,
-             name: str, limit: int = MAX_BODY_BYTES) -> tuple[int, bytes]:
+             name: str, limit: int = MAX_BODY_BYTES, *,
+             reached_as: str | None = None) -> tuple[int, bytes]:
     """(status, body) of request sent through open_url (urlopen, or an opener's open); a
     status other than 2xx comes back with an empty body, and Unanswered says why there was no
-    answer at all (a timeout, a refused connection, a body past limit or past the deadline)."""
+    answer at all (a timeout, a refused connection, a body past limit or past the deadline),
+    naming the service as unreachable_text does."""
     deadline = time.monotonic() + timeout
     try:
         with open_url(request, timeout=timeout) as response:
@@ -64,6 +68,6 @@ def exchange(open_url: Callable[..., Any], request: urllib.request.Request, time
     except UnusableAnswer as exc:
         raise Unanswered(f"{name} gave an unusable answer: {exc}") from None
     except urllib.error.URLError as exc:
-        raise Unanswered(unreachable_text(name, timeout, exc.reason)) from exc
+        raise Unanswered(unreachable_text(name, timeout, exc.reason, reached_as)) from exc
     except (OSError, http.client.HTTPException) as exc:  # TimeoutError included
-        raise Unanswered(unreachable_text(name, timeout, exc)) from exc
+        raise Unanswered(unreachable_text(name, timeout, exc, reached_as)) from exc

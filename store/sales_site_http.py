@@ -3,14 +3,12 @@
 A 404 means the site cannot find the order. Anything else that is not a usable 200 (a timeout,
 a refused connection, a 5xx, another 4xx, a body that is not the expected JSON) raises
 SalesSiteUnavailable with a short reason a person can read, which the job reports as the
-retryable server-error failure.
+retryable server-error failure. The request goes through store/http_answers.exchange, as the
+order service's and the order feed's do.
 """
 from __future__ import annotations
 
-import http.client
 import json
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
@@ -18,7 +16,7 @@ from typing import Any
 
 from domain.errors import SalesSiteUnavailable
 from domain.model import SalesOrder, SalesOrderStatus
-from store.http_answers import UnusableAnswer, read_body
+from store.http_answers import Unanswered, UnusableAnswer, exchange
 
 USER_AGENT = "cancelbot"
 STATUS_VALUES = ", ".join(s.value for s in SalesOrderStatus)
@@ -50,46 +48,26 @@ class HttpSalesSite:
 
     def fetch(self, sales_site: str, sales_order_no: str) -> SalesOrder | None:
         """The sales order, None on 404; SalesSiteUnavailable when there is no usable answer."""
+        name = f"{sales_site} sales site"
+        status, body = self._get(name, self.url_for(sales_site, sales_order_no))
+        if status == 404:
+            return None
+        if status != 200:
+            raise _refusal(sales_site, status)
         try:
-            body = self._get(sales_site, self.url_for(sales_site, sales_order_no))
-            if body is None:
-                return None
             return parse_sales_order(sales_site, sales_order_no, body)
         except UnusableAnswer as exc:
-            raise SalesSiteUnavailable(
-                f"{sales_site} sales site gave an unusable answer: {exc}"
-            ) from None
+            raise SalesSiteUnavailable(f"{name} gave an unusable answer: {exc}") from None
 
-    def _get(self, site: str, url: str) -> bytes | None:
+    def _get(self, name: str, url: str) -> tuple[int, bytes]:
         request = urllib.request.Request(
             url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
         )
-        deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                if response.status != 200:
-                    raise _refusal(site, response.status)
-                return read_body(response, deadline, self._timed_out(site))
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 404:
-                return None
-            raise _refusal(site, exc.code) from None
-        except urllib.error.URLError as exc:
-            raise self._unreachable(site, exc.reason) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise self._unreachable(site, exc) from exc
-
-    def _timed_out(self, site: str) -> SalesSiteUnavailable:
-        return SalesSiteUnavailable(f"{site} sales site timed out after {self.timeout:g} s")
-
-    def _unreachable(self, site: str, reason: object) -> SalesSiteUnavailable:
-        if isinstance(reason, TimeoutError):
-            return self._timed_out(site)
-        if isinstance(reason, ConnectionRefusedError):
-            return SalesSiteUnavailable(f"{site} sales site refused the connection")
-        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-        return SalesSiteUnavailable(f"could not reach the {site} sales site: {text}")
+            return exchange(urllib.request.urlopen, request, self.timeout, name,
+                            reached_as=f"the {name}")
+        except Unanswered as exc:
+            raise SalesSiteUnavailable(str(exc)) from exc
 
 
 def _refusal(site: str, code: int) -> SalesSiteUnavailable:

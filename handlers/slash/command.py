@@ -1,17 +1,18 @@
-"""The `/cancelled` listener: one ephemeral answer to whoever typed it, in the acknowledgement
-itself when it is ready in time (handlers/answers.py); an export is acknowledged at once and
-its file sent after the acknowledgement (handlers/later.py)."""
+"""The `/cancelled` listeners: one ephemeral answer to whoever typed it, in the acknowledgement
+itself when it is ready in time (handlers/answers.py); an export, a listener of its own, is
+acknowledged at once and its file sent after the acknowledgement (handlers/later.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.answers import answer_in_ack
 from handlers.deps import Deps
-from handlers.later import after_ack, keep, kept
+from handlers.errors import guarded
+from handlers.later import after_ack
 from handlers.render.mrkdwn import Rendered
 from handlers.render.usage import usage_message
 from handlers.slash.export import export_answer
@@ -34,23 +35,26 @@ ANSWERS: dict[Kind, Callable[[Deps, Parsed], Rendered]] = {
 }
 
 
+def is_export(command: dict[str, Any]) -> bool:
+    """Whether the command's text asks for an export (Bolt calls it as a listener matcher)."""
+    return parse_text(command.get("text")).kind is Kind.EXPORT
+
+
+def is_not_export(command: dict[str, Any]) -> bool:
+    """Whether the command's text asks for anything but an export."""
+    return not is_export(command)
+
+
 def register(app: App, deps: Deps) -> None:
-    """Listen to the slash command."""
+    """Listen to the slash command: an export, and everything else."""
 
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond, body: dict[str, Any],
-                   client: WebClient, context: BoltContext) -> None:
+                   client: WebClient) -> None:
         parsed = parse_text(command.get("text"))
-        if parsed.kind is Kind.EXPORT:
-            ack()  # the file may take a while: it follows the acknowledgement
-            keep(context, parsed)
-            return
         answer_in_ack(deps, ack, respond, body, client, lambda: ANSWERS[parsed.kind](deps, parsed))
 
-    def export_after_ack(command: dict[str, Any], respond: Respond, client: WebClient,
-                         context: BoltContext) -> None:
-        parsed = kept(context)
-        if parsed is None:  # not an export: answered in the acknowledgement
-            return
+    def on_export(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        parsed = parse_text(command.get("text"))
 
         def say(note: Rendered) -> object:
             return respond(text=note.text, blocks=note.blocks, response_type="ephemeral")
@@ -58,4 +62,7 @@ def register(app: App, deps: Deps) -> None:
         reply = export_answer(deps, client, str(command.get("user_id") or ""), parsed.arg, say)
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
-    app.command(COMMAND)(**after_ack(export_after_ack, first=on_command))
+    # the file may take a while: it follows the acknowledgement, in the app's thread pool; no
+    # other command starts any work there
+    app.command(COMMAND, matchers=[is_export])(**after_ack(on_export))
+    app.command(COMMAND, matchers=[is_not_export])(guarded(on_command))

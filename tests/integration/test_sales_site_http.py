@@ -40,6 +40,7 @@ class Reply:
     body: bytes = b""
     hang: bool = False  # answer only after HANG_SECONDS (or when the test ends)
     trickle: bool = False  # send the body one byte every 50 ms (several seconds in all)
+    drop: bool = False  # close the connection without answering
 
 
 def order_json(**changes: object) -> bytes:
@@ -90,6 +91,9 @@ def _handler(server: SalesSiteServer) -> type[BaseHTTPRequestHandler]:
             server.seen.append((self.path, dict(self.headers)))
             reply = server.replies.get(self.path, Reply(404, b'{"error": "not found"}'))
             if reply.hang and server.release.wait(HANG_SECONDS):
+                return
+            if reply.drop:
+                self.close_connection = True
                 return
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -189,6 +193,12 @@ def test_a_closed_port_makes_the_site_unavailable():
         site = HttpSalesSite(f"http://127.0.0.1:{port}", timeout=2)
         with pytest.raises(SalesSiteUnavailable, match="^tmon sales site refused the connection$"):
             site.fetch("tmon", "SO-1001")
+
+
+def test_a_site_that_closes_the_connection_unanswered_is_said_to_be_out_of_reach(server):
+    server.answer(ORDER_PATH, drop=True)
+    with pytest.raises(SalesSiteUnavailable, match="^could not reach the tmon sales site: "):
+        server.site().fetch("tmon", "SO-1001")
 
 
 @pytest.mark.parametrize("body, said", [

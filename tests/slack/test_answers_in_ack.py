@@ -1,18 +1,28 @@
 """Answers to `/cancelled` travel in the acknowledgement itself; only a late one goes to the
-response URL, after an empty acknowledgement, so Slack's 3 s wait is always kept."""
+response URL, after an empty acknowledgement, so Slack's 3 s wait is always kept. Only an
+export starts work after its acknowledgement."""
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import App
+from slack_bolt.lazy_listener import ThreadLazyListenerRunner
+from slack_bolt.response import BoltResponse
 
-from tests.fakeslack import FakeSlack
+from bot.composition import build_app
+from store.db import make_engine
+from store.uow import session_factory, uow_factory
+from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.integration.builders import add_orders, cancelled
-from tests.slack.conftest import RunningApp, serving
+from tests.slack.conftest import RunningApp, client_for, serving, settings_for
 from tests.slack.scenarios import REQUESTER
+from tests.slack.test_unverified_requests import dispatch, now, signed_as_given
 
 NUMBER = "QSP2611260001"
 DEADLINE = 30.0
@@ -90,3 +100,65 @@ def test_a_late_refusal_reaches_the_response_url_in_its_own_words(held):
     store.released.set()
     sent, = running.fake.wait_for(lambda: running.fake.sent_to(reply.response_url))
     assert sent["text"].startswith("No order has the packing number QSP0000000404.")
+
+
+# -- work after the acknowledgement: only an export starts any -----------------------------
+
+class CountedStarts(Executor):
+    """The executor of the app's lazy listeners, counting the work Bolt starts in it."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self.started = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.started += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def counted(fake_slack: FakeSlack, db_url: str) -> Iterator[tuple[App, CountedStarts]]:
+    """The app as `cancelbot console` builds it (requests go to app.dispatch, whose lazy
+    listeners have started by the time it returns), its lazy work counted."""
+    engine = make_engine(db_url)
+    app = build_app(settings_for(fake_slack, db_url), uow_factory(session_factory(engine)),
+                    client_for(fake_slack))
+    lazy = app.listener_runner.lazy_listener_runner
+    assert isinstance(lazy, ThreadLazyListenerRunner)
+    lazy.executor = starts = CountedStarts(lazy.executor)
+    yield app, starts
+    engine.dispose()
+
+
+def typed(app: App, fake_slack: FakeSlack, text: str) -> tuple[BoltResponse, str]:
+    """`/cancelled text` signed and dispatched: the acknowledgement and the response URL."""
+    url = fake_slack.response_url()
+    body = urlencode({"command": "/cancelled", "text": text, "user_id": REQUESTER,
+                      "team_id": TEAM_ID, "channel_id": "C0SUPPORT", "response_url": url})
+    return dispatch(app, body, **signed_as_given(now(), body)), url
+
+
+@pytest.mark.parametrize("text", [NUMBER, "help", f"history {NUMBER}", "jobs", "list", "",
+                                  "nonsense"])
+def test_a_command_answered_in_its_acknowledgement_starts_no_work_after_it(
+        counted, fake_slack, text):
+    app, starts = counted
+
+    answer, _ = typed(app, fake_slack, text)
+
+    assert answer.status == 200 and json.loads(answer.body)["response_type"] == "ephemeral"
+    assert starts.started == 0
+    # auth.test: the app learns its workspace at the first request (handlers/trust.py)
+    assert [call.method for call in fake_slack.calls] == ["auth.test"]
+
+
+def test_an_export_is_acknowledged_empty_and_its_answer_follows_from_work_after_it(
+        counted, fake_slack):
+    app, starts = counted
+
+    answer, url = typed(app, fake_slack, "list export")
+
+    assert (answer.status, answer.body) == (200, "")
+    assert starts.started == 1
+    sent, = fake_slack.wait_for(lambda: fake_slack.posted_to(url))
+    assert sent["text"].startswith("No cancelled order matches these filters")
