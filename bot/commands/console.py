@@ -26,6 +26,8 @@ from bot.console.standin import StandIn
 from bot.console.workspace import Workspace
 from handlers.approvers import is_group_id
 
+CONSOLE_ANSWER_SECONDS = 600.0  # Slack waits 3 s for an answer; the console has no such limit
+
 TOKEN = "xoxb-console"  # the stand-in takes any bot token; this one never leaves the process
 SUPPORT_CHANNEL = "C0SUPPORT"
 DEFAULT_USER = "U0SUPPORT1"
@@ -76,8 +78,9 @@ def run_console(command: Command) -> int:
         client = slack_client(settings)
         # fails here, with the stand-in stopped on the way out, if the database does not answer
         worker, scheduler = background(settings, store, client=client)
+        # no Slack deadline here: an answer is awaited, so it is shown with what asked for it
         app = build_app(settings, store.uow, client, logger=quiet_bolt_logger(),
-                        sales_site=store.sales_site)
+                        sales_site=store.sales_site, answer_seconds=CONSOLE_ANSWER_SECONDS)
         listeners = track_listeners(app)
         cleanup.callback(listeners.shutdown)
         cleanup.callback(scheduler.shutdown, wait=True)

@@ -20,7 +20,7 @@ from store.db import make_engine
 from store.uow import session_factory, uow_factory
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.integration.builders import add_orders, cancelled
-from tests.slack.conftest import RunningApp, client_for, serving, settings_for
+from tests.slack.conftest import AWAITED_SECONDS, RunningApp, client_for, serving, settings_for
 from tests.slack.scenarios import REQUESTER
 from tests.slack.test_unverified_requests import dispatch, now, signed_as_given
 
@@ -122,7 +122,7 @@ def counted(fake_slack: FakeSlack, db_url: str) -> Iterator[tuple[App, CountedSt
     listeners have started by the time it returns), its lazy work counted."""
     engine = make_engine(db_url)
     app = build_app(settings_for(fake_slack, db_url), uow_factory(session_factory(engine)),
-                    client_for(fake_slack))
+                    client_for(fake_slack), answer_seconds=AWAITED_SECONDS)
     lazy = app.listener_runner.lazy_listener_runner
     assert isinstance(lazy, ThreadLazyListenerRunner)
     lazy.executor = starts = CountedStarts(lazy.executor)

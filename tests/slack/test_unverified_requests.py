@@ -23,7 +23,7 @@ from handlers.webhook import trust_api_url
 from store.db import make_engine
 from store.uow import session_factory, uow_factory
 from tests.fakeslack import TEAM_ID, FakeSlack
-from tests.slack.conftest import client_for, settings_for
+from tests.slack.conftest import AWAITED_SECONDS, client_for, settings_for
 from tests.slack.requesting import said_to
 from tests.slack.scenarios import APPROVALS, APPROVER, REQUESTER
 from tests.slack.signed import SIGNING_SECRET, Reply, signature
@@ -216,7 +216,8 @@ def bolt_app(fake_slack: FakeSlack, db_url: str) -> Iterator[App]:
     """The app as `cancelbot console` builds it, without a server in front."""
     engine = make_engine(db_url)
     settings = settings_for(fake_slack, db_url)
-    yield build_app(settings, uow_factory(session_factory(engine)), client_for(fake_slack))
+    yield build_app(settings, uow_factory(session_factory(engine)), client_for(fake_slack),
+                    answer_seconds=AWAITED_SECONDS)
     engine.dispose()
 
 
