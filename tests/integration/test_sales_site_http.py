@@ -1,13 +1,9 @@
 """The HTTP sales site against a local server scripted per test, alone and inside a resync job."""
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -25,92 +21,11 @@ from store.embedded_sales_site import EmbeddedSalesSite
 from store.models import OutboxRow
 from store.sales_site_http import HttpSalesSite
 from tests.integration.builders import NOW, SEOUL, add_orders, cancelled, ctx
+from tests.sales_site import SalesSiteServer, order_json
 
 POLICY = ApprovalPolicy(is_approver=lambda user: user.startswith("UAPPROVER"))
 LATER = NOW + timedelta(minutes=5)
 ORDER_PATH = "/orders/tmon/SO-1001"
-# A client without a working timeout would get the whole answer after this long, and a test
-# expecting it to give up would then fail instead of hanging
-HANG_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int = 200
-    body: bytes = b""
-    hang: bool = False  # answer only after HANG_SECONDS (or when the test ends)
-    trickle: bool = False  # send the body one byte every 50 ms (several seconds in all)
-    drop: bool = False  # close the connection without answering
-
-
-def order_json(**changes: object) -> bytes:
-    fields: dict[str, object] = {
-        "status": "valid", "payment_at": "2026-11-23T08:00:00+09:00",
-        "recipient": "Lee Seojun", "items": "3x mug", "updated_at": "2026-11-24T03:30:00Z",
-    }
-    fields.update(changes)
-    return json.dumps(fields).encode()
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on a hanging answer is what the test wanted
-
-
-class SalesSiteServer:
-    """A local sales site: answers each path from its script, 404 otherwise; records requests."""
-
-    def __init__(self) -> None:
-        self.replies: dict[str, Reply] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        self.release = threading.Event()
-        self.httpd = QuietServer(("127.0.0.1", 0), _handler(self))
-        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def answer(self, path: str, status: int = 200, body: bytes = b"", **how: bool) -> None:
-        self.replies[path] = Reply(status, body, **how)
-
-    def site(self, timeout: float = 2.0, prefix: str = "") -> HttpSalesSite:
-        return HttpSalesSite(self.base_url + prefix, timeout=timeout)
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _handler(server: SalesSiteServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            server.seen.append((self.path, dict(self.headers)))
-            reply = server.replies.get(self.path, Reply(404, b'{"error": "not found"}'))
-            if reply.hang and server.release.wait(HANG_SECONDS):
-                return
-            if reply.drop:
-                self.close_connection = True
-                return
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            for i in range(len(reply.body)) if reply.trickle else ():
-                self.wfile.write(reply.body[i:i + 1])
-                self.wfile.flush()
-                if server.release.wait(0.05):
-                    return
-            if not reply.trickle:
-                self.wfile.write(reply.body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
 
 
 @pytest.fixture
@@ -196,7 +111,7 @@ def test_a_closed_port_makes_the_site_unavailable():
 
 
 def test_a_site_that_closes_the_connection_unanswered_is_said_to_be_out_of_reach(server):
-    server.answer(ORDER_PATH, drop=True)
+    server.answer(ORDER_PATH, lose_answer=True)
     with pytest.raises(SalesSiteUnavailable, match="^could not reach the tmon sales site: "):
         server.site().fetch("tmon", "SO-1001")
 

@@ -6,7 +6,6 @@ use is the real one (a worker process reads it), so their orders are cancelled a
 from __future__ import annotations
 
 import functools
-import json
 import os
 import signal
 import subprocess
@@ -15,8 +14,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -30,6 +29,7 @@ from tests.integration.job_support import (
     outbox_job_ids,
     queued_jobs,
 )
+from tests.standin_http import Reply, Request, StandInServer, json_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60  # seconds for anything a worker process is waited for
@@ -76,56 +76,37 @@ def wait_while_progressing(remaining: Callable[[], int], what: str,
             left, since = now_left, time.monotonic()
 
 
-class SalesSiteServer(ThreadingHTTPServer):
-    """The sales-site API on a local port; every order is valid, once `release` is set."""
+class SalesSiteServer(StandInServer):
+    """The sales-site API on a local port; every order is valid, once the test lets go."""
 
-    daemon_threads = True
+    name: ClassVar[str] = "the sales site"
+    hang_seconds: ClassVar[float] = DEADLINE
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Answer)
-        self.requests = 0
-        self.counting = threading.Lock()  # requests are answered on threads of their own
         self.received = threading.Event()
-        self.release = threading.Event()  # until set, a request hangs as a stuck site would
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return self.origin
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # answering a worker that was killed meanwhile fails, as it should
+    @property
+    def requests(self) -> int:
+        with self.changed:
+            return len(self.log)
 
-
-class _Answer(BaseHTTPRequestHandler):
-    server: SalesSiteServer
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server name
-        with self.server.counting:
-            self.server.requests += 1
-        self.server.received.set()
-        self.server.release.wait(DEADLINE)
+    def reply_to(self, request: Request) -> Reply:
+        self.received.set()
         paid = (real_now() - timedelta(days=1, hours=1)).isoformat()
-        body = json.dumps({"status": "valid", "payment_at": paid, "recipient": "Kim Minji",
-                           "items": "2x mug", "updated_at": paid}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        # until the test lets go, a request hangs as a stuck site would
+        return json_reply(200, {"status": "valid", "payment_at": paid, "recipient": "Kim Minji",
+                                "items": "2x mug", "updated_at": paid}, hang=True)
 
 
 @pytest.fixture
 def sales_site() -> Iterator[SalesSiteServer]:
-    server = SalesSiteServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+    with SalesSiteServer() as server:
+        yield server
 
 
 class Worker:
@@ -200,7 +181,7 @@ def test_a_worker_killed_mid_job_leaves_it_leased_and_the_next_finishes_it_once(
     row, = job_rows(db.sessions)
     assert (row.state, row.attempts) == ("running", 1)
     assert row.lease_owner and row.lease_expires_at
-    sales_site.release.set()
+    sales_site.let_go.set()
     second = workers(sales_site.url, lease=1)
     wait_until(lambda: unfinished(db) == 0, "the second worker to finish the job")
     assert second.stop() == 0
@@ -222,7 +203,7 @@ def test_sigterm_finishes_the_jobs_in_hand_gives_back_the_rest_and_exits_0(
 
     worker.process.send_signal(signal.SIGTERM)
     wait_until(lambda: worker.says("received SIGTERM; stopping"), "the worker to stop claiming")
-    sales_site.release.set()
+    sales_site.let_go.set()
 
     assert worker.process.wait(DEADLINE) == 0
     assert worker.says("stopped")

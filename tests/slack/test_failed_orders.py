@@ -10,7 +10,7 @@ from sqlalchemy import update
 from domain.model import Action, Origin, SalesOrderStatus
 from store.models import SalesOrderRow
 from tests.integration.builders import active, add_orders, cancelled
-from tests.integration.test_sales_site_http import SalesSiteServer, order_json
+from tests.sales_site import SalesSiteServer, order_json
 from tests.slack.conftest import serving
 from tests.slack.requesting import (
     lookup_card,
