@@ -2,6 +2,7 @@
 apply, as a small Protocol."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -64,3 +65,8 @@ class FeedLedger(Protocol):
         ...
 
     def problem_count(self) -> int: ...
+
+    def resolve_problems(self, packing_nos: Sequence[str]) -> int:
+        """Forget the problems kept for these packing numbers (a good copy of each came later);
+        how many were forgotten."""
+        ...

@@ -1,6 +1,7 @@
 """Applying one page of Smartship's order feed: its records with the update rule
-(domain/order_sync.py, rules 11 and 12), its bad records kept as feed problems, and the cursor
-moved, in one transaction (rule 13)."""
+(domain/order_sync.py, rules 11 and 12), its bad records kept as feed problems (and the
+problems of the orders it brings good copies of forgotten), and the cursor moved, in one
+transaction (rule 13)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,6 +33,8 @@ def apply_page(uow_factory: Callable[[], UnitOfWork], page: FeedPage, since: str
         if not uow.feed.advance(since, page.next_cursor, owner, lease_until, len(page.records)):
             return None
         order_sync.apply_orders(uow, page.records, now)
+        # a good copy of an order settles what an earlier bad one of it was kept for
+        uow.feed.resolve_problems([order.packing_no for order in page.records])
         for problem in page.problems:
             uow.feed.add_problem(FeedProblem(problem.packing_no, problem.reason, now, since))
         uow.commit()

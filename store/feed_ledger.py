@@ -9,10 +9,11 @@ moved, or finds the lease gone: no page is applied twice.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.feed_ledger import FeedProblem, FeedState
@@ -21,6 +22,7 @@ from store.models import FeedProblemRow, OrderFeedRow
 
 F = OrderFeedRow
 ROW_ID = 1  # migration 0005 writes it
+IN_CHUNK = 500  # packing numbers per IN (...)
 
 
 class SqlFeedLedger:
@@ -68,6 +70,17 @@ class SqlFeedLedger:
 
     def problem_count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(FeedProblemRow)) or 0
+
+    def resolve_problems(self, packing_nos: Sequence[str]) -> int:
+        wanted = sorted(set(packing_nos))
+        forgotten = 0
+        for start in range(0, len(wanted), IN_CHUNK):
+            result = self.session.execute(
+                delete(FeedProblemRow)
+                .where(FeedProblemRow.packing_no.in_(wanted[start:start + IN_CHUNK]))
+                .execution_options(synchronize_session=False))
+            forgotten += rows_matched(result)
+        return forgotten
 
     def _set(self, where: list[ColumnElement[bool]], **values: Any) -> bool:
         result = self.session.execute(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.errors import shown
-from domain.model import Order
+from domain.errors import InvalidPackingNumber, shown
+from domain.model import Order, normalize_packing_no
 from domain.services import RecordProblem
 from store.csv_check import ORDERS
 from store.csv_fields import Fields, Problem
@@ -41,5 +41,12 @@ def check_record(record: Any, now: datetime) -> Order | RecordProblem:
 
 
 def _shown_packing_no(value: Any) -> str:
-    """The packing number as the record gave it, safe to show; "" when it is not text."""
-    return shown(value.strip()) if isinstance(value, str) else ""
+    """The packing number of a record, safe to show: in its normal form when it is one (as
+    the order is stored, so that a later good copy finds the problem), else as given; "" when
+    it is not text."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return normalize_packing_no(value.strip())
+    except InvalidPackingNumber:
+        return shown(value.strip())

@@ -91,3 +91,18 @@ def test_problems_are_kept_newest_first_and_counted(uow):
     assert [(p.packing_no, p.reason, p.seen_at, p.cursor) for p in problems] == [
         ("QSP2", "reason 2", NOW + timedelta(minutes=2), "r0"),
         ("QSP1", "reason 1", NOW + timedelta(minutes=1), "r0")]
+
+
+def test_resolving_forgets_only_the_problems_of_the_packing_numbers_given(uow):
+    with uow() as u:
+        for n, packing_no in enumerate(("QSP1", "QSP2", "QSP1", "")):
+            u.feed.add_problem(FeedProblem(packing_no, f"reason {n}", NOW, "r0"))
+        u.commit()
+    with uow() as u:
+        forgotten = u.feed.resolve_problems(["QSP1", "QSP9"])
+        u.commit()
+    with uow() as u:
+        assert forgotten == 2
+        assert [(p.packing_no, p.reason) for p in u.feed.problems()] == [
+            ("", "reason 3"), ("QSP2", "reason 1")]
+        assert u.feed.problem_count() == 2

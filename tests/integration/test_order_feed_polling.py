@@ -212,6 +212,20 @@ def test_a_bad_record_becomes_a_feed_problem_and_the_rest_of_the_page_applies(
     assert bot.state().cursor == "r5"
 
 
+def test_a_good_copy_of_an_order_clears_the_problem_its_bad_copy_left(instances, feed):
+    bot, = instances
+    feed.publish(record("qsp 26119999", origin="fax"), record("QSP26119998", origin="fax"))
+    assert bot.tick().problems == 2
+    assert [p.packing_no for p in bot.problems()] == ["QSP26119998", "QSP26119999"]
+
+    feed.publish(record("QSP26119999"))
+    tick = bot.tick()
+
+    assert (tick.records, tick.problems, tick.error) == (1, 0, "")
+    assert bot.order("QSP26119999") is not None
+    assert [p.packing_no for p in bot.problems()] == ["QSP26119998"]
+
+
 def test_two_instances_ticking_at_once_apply_each_page_once(instances, feed):
     first = instances[0]
     second = another(instances)

@@ -2,6 +2,7 @@
 keeps them."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -54,3 +55,10 @@ class FakeFeedLedger(FakeRepo):
 
     def problem_count(self) -> int:
         return len(self._s.feed_problems)
+
+    def resolve_problems(self, packing_nos: Sequence[str]) -> int:
+        resolved = set(packing_nos)
+        kept = [p for p in self._s.feed_problems if p.packing_no not in resolved]
+        forgotten = len(self._s.feed_problems) - len(kept)
+        self._s.feed_problems = kept
+        return forgotten
