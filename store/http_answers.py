@@ -4,6 +4,7 @@ timeout, a refused connection, an answer that cannot be used) said in words."""
 from __future__ import annotations
 
 import http.client
+import json
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,17 @@ def unreachable_text(name: str, timeout: float, reason: object,
 
 class UnusableAnswer(ValueError):
     """A successful status whose body cannot be read as what the contract promises."""
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as the JSON object every contract answers with; UnusableAnswer otherwise."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise UnusableAnswer("the answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise UnusableAnswer("the answer is not a JSON object")
+    return data
 
 
 def read_body(response: http.client.HTTPResponse, deadline: float,

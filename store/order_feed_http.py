@@ -12,7 +12,6 @@ host, and `next` is sent back as the opaque value it is, never followed as a URL
 """
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,12 +22,13 @@ from typing import Any
 from domain.errors import FeedUnavailable
 from domain.services import FeedPage, RecordProblem
 from store.feed_records import check_record
-from store.http_answers import Unanswered, UnusableAnswer, exchange
+from store.http_answers import Unanswered, UnusableAnswer, exchange, json_object
 
 USER_AGENT = "cancelbot"
 NAME = "the order feed"
 MAX_PAGE_BYTES = 32 << 20  # a page of records with long items lists, and room to spare
 MAX_CURSOR_CHARS = 2048  # kept in the feed's row and sent back in the query
+TIMEOUT_SECONDS = 10.0  # for each page the poller asks for
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -41,7 +41,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 class HttpOrderFeed:
     """The OrderFeed port over Smartship's order feed at url."""
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 10.0,
+    def __init__(self, url: str, token: str | None = None, timeout: float = TIMEOUT_SECONDS,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -99,12 +99,7 @@ def _refusal(code: int) -> FeedUnavailable:
 def parse_page(body: bytes, now: datetime) -> FeedPage:
     """A page from the JSON answer, its records checked at now; UnusableAnswer says what is
     wrong with the page itself (a bad record is one of the page's problems instead)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise UnusableAnswer("the answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnusableAnswer("the answer is not a JSON object")
+    data = json_object(body)
     orders, next_cursor, has_more = data.get("orders"), data.get("next"), data.get("has_more")
     if not isinstance(orders, list):
         raise UnusableAnswer("orders is not a list")

@@ -17,7 +17,7 @@ from domain.errors import InvalidPackingNumber, RecoveryServiceUnavailable, show
 from domain.failures import Failure, FailureCode
 from domain.model import normalize_packing_no
 from domain.services import RecoveryAsk, RemoteRecovery, RemoteState
-from store.http_answers import Unanswered, UnusableAnswer, exchange
+from store.http_answers import Unanswered, UnusableAnswer, exchange, json_object
 
 USER_AGENT = "cancelbot"
 MAX_ID_CHARS = 128  # the jobs.recovery_id column
@@ -104,12 +104,7 @@ def _parsed(body: bytes) -> RemoteRecovery:
 
 def parse_recovery(body: bytes) -> RemoteRecovery:
     """A recovery from the JSON answer; UnusableAnswer says what is wrong with it."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise UnusableAnswer("the answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnusableAnswer("the answer is not a JSON object")
+    data = json_object(body)
     recovery_id = data.get("id")
     if not isinstance(recovery_id, str) or not recovery_id.strip():
         raise UnusableAnswer("the recovery has no id")

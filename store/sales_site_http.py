@@ -8,7 +8,6 @@ order service's and the order feed's do.
 """
 from __future__ import annotations
 
-import json
 import urllib.parse
 import urllib.request
 from datetime import datetime
@@ -16,7 +15,7 @@ from typing import Any
 
 from domain.errors import SalesSiteUnavailable
 from domain.model import SalesOrder, SalesOrderStatus
-from store.http_answers import Unanswered, UnusableAnswer, exchange
+from store.http_answers import Unanswered, UnusableAnswer, exchange, json_object
 
 USER_AGENT = "cancelbot"
 STATUS_VALUES = ", ".join(s.value for s in SalesOrderStatus)
@@ -82,12 +81,7 @@ def _refusal(site: str, code: int) -> SalesSiteUnavailable:
 
 def parse_sales_order(sales_site: str, sales_order_no: str, body: bytes) -> SalesOrder:
     """A sales order from the JSON answer; UnusableAnswer says what is wrong with it."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise UnusableAnswer("the answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnusableAnswer("the answer is not a JSON object")
+    data = json_object(body)
     return SalesOrder(
         sales_site=sales_site,
         sales_order_no=sales_order_no,
