@@ -39,6 +39,7 @@ from handlers.thread_results import deliver_due
 from handlers.trust import InstalledWorkspaceOnly, SlackResponseUrlsOnly, SlackSignature
 from store.db import make_engine
 from store.embedded_sales_site import EmbeddedSalesSite
+from store.order_feed_http import TIMEOUT_SECONDS as FEED_TIMEOUT_SECONDS
 from store.order_feed_http import HttpOrderFeed
 from store.recovery_service_http import HttpRecoveryService
 from store.sales_site_http import HttpSalesSite
@@ -111,12 +112,13 @@ def http_recovery_service(settings: Settings, timeout: float | None = None
     return HttpRecoveryService(settings.recovery_api_url, settings.recovery_api_token, **extra)
 
 
-def order_feed_for(settings: Settings) -> OrderFeed | None:
+def order_feed_for(settings: Settings, timeout: float | None = None) -> OrderFeed | None:
     """Smartship's order feed if CANCELBOT_ORDER_FEED_URL is set; None otherwise (the book then
-    changes by `cancelbot import orders` only)."""
+    changes by `cancelbot import orders` only); `doctor` asks it with its own timeout."""
     if not settings.order_feed_url:
         return None
-    return HttpOrderFeed(settings.order_feed_url, settings.order_feed_token)
+    return HttpOrderFeed(settings.order_feed_url, settings.order_feed_token,
+                         timeout=FEED_TIMEOUT_SECONDS if timeout is None else timeout)
 
 
 # -- Slack: the client, the listeners' dependencies and the app -------------------------------

@@ -5,13 +5,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from bot.composition import order_feed_for
 from bot.config import Settings
-from bot.doctor import Finding, fail, ok, warn
+from bot.doctor import PROBE_TIMEOUT, Finding, fail, ok, warn
 from domain.errors import FeedUnavailable
 from domain.feed_ledger import FeedProblem, FeedState
 from domain.window import format_local
 from store.feed_ledger import SqlFeedLedger
-from store.order_feed_http import HttpOrderFeed
 
 FEED_PROBLEMS_SHOWN = 5
 
@@ -21,7 +21,8 @@ def check_order_feed(settings: Settings, engine: Engine) -> list[Finding]:
     anything; how its last poll went; and the records it could not apply."""
     state, problems, count = _feed_state(engine)
     url = settings.order_feed_url
-    if not url:
+    feed = order_feed_for(settings, timeout=PROBE_TIMEOUT)
+    if feed is None:
         found = [ok("order feed", "not set (CANCELBOT_ORDER_FEED_URL): the book changes by "
                     "`cancelbot import orders` only")]
         if settings.order_feed_token:
@@ -31,7 +32,7 @@ def check_order_feed(settings: Settings, engine: Engine) -> list[Finding]:
         return found + _feed_problems(problems, count, settings)
     cursor = state.cursor if state else ""
     try:
-        HttpOrderFeed(url, settings.order_feed_token, timeout=5.0).page(cursor, 1)
+        feed.page(cursor, 1)
         found = [ok("order feed", f"{url} answers (polled every {settings.feed_seconds:g} s)")]
     except FeedUnavailable as exc:
         found = [fail("order feed", f"{url}: {exc}",
