@@ -12,6 +12,8 @@ order on one sales site: the shapes that defeat an index chosen for an even book
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
 import random
 import time
 from collections import defaultdict
@@ -248,7 +250,7 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
-def _recreate_postgres(url: str, drop: bool) -> None:
+def recreate_postgres(url: str, drop: bool) -> None:
     name = make_url(url).database or ""
     if drop and "bench" not in name:
         raise SystemExit(f"refusing to drop database {name!r}: its name lacks 'bench'")
@@ -266,13 +268,13 @@ def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False,
         pg_url = make_url(pg_url).set(database=f"{make_url(pg_url).database}_{book}") \
             .render_as_string(hide_password=False)
     if kind == "postgresql":
-        _recreate_postgres(pg_url, drop=False)
+        recreate_postgres(pg_url, drop=False)
         engine = make_engine(pg_url)
         where = make_url(pg_url).render_as_string(hide_password=True)
         if not rebuild and (how := built(engine, n)):
             return engine, f"{where}, reused ({how})"
         engine.dispose()
-        _recreate_postgres(pg_url, drop=True)
+        recreate_postgres(pg_url, drop=True)
         engine = make_engine(pg_url)
         return engine, f"{where}, {_build(engine, n, book)}"
     path = CACHE / (f"store-{n}.sqlite3" if book == "even" else f"store-{n}-{book}.sqlite3")
@@ -285,6 +287,15 @@ def prepare(kind: str, n: int, pg_url: str, rebuild: bool = False,
         stale.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{path}")
     return engine, f"`bench/.data/{path.name}`, {_build(engine, n, book)}"
+
+
+def machine() -> str:
+    """The machine in one line, for the reports."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.machine())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {memory:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}")
 
 
 def write_section(path: Path, begin: str, end: str, section: str) -> None:

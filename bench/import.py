@@ -127,14 +127,6 @@ def measure(database: str, rows: int, pg_url: str, save: Path | None) -> list[Ru
         return runs
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.machine())
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {memory:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}")
-
-
 def verdict(run: Run) -> str:
     rss_ok = run.rss_mb <= TARGET_RSS_MB
     if run.kind != "new":  # only memory has a target here
@@ -155,7 +147,7 @@ def markdown(runs: list[Run], args: argparse.Namespace) -> str:
         "## Imports: a million orders (`bench/import.py`)",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}, "
+        f"- Machine: {data.machine()}, "
         f"Python {platform.python_version()}, {versions}. Each run's 1-minute load average "
         f"is in the table ({len(os.sched_getaffinity(0))} CPUs; the import and its database "
         "server make up to about 2 of it): wall-clock times grow with other work on the "

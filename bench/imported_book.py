@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,8 +47,7 @@ def write_csv(path: Path, n: int, book: str, now: datetime) -> None:
         for order in generator.orders(n):
             if order.state is OrderState.ACTIVE and order.cancelled_at is not None:
                 # a done restore: active again; the file has an active order's fields only
-                order = Order(**{**data._fields(order), "cancelled_at": None,
-                                 "cancelled_by": None})
+                order = replace(order, cancelled_at=None, cancelled_by=None)
             writer.writerow([_cell(order, column) for column in ORDER_COLUMNS])
 
 
@@ -64,7 +64,7 @@ def _fresh_url(kind: str, n: int, pg_url: str, book: str) -> tuple[str, str]:
     url = make_url(pg_url)
     url = url.set(database=f"{url.database}_{book}_imported")
     rendered = url.render_as_string(hide_password=False)
-    data._recreate_postgres(rendered, drop=True)
+    data.recreate_postgres(rendered, drop=True)
     return rendered, url.render_as_string(hide_password=True)
 
 

@@ -40,7 +40,6 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench import data  # noqa: E402
 from bench._path import ROOT  # noqa: E402
 from bench.slack_side import ResponseUrls, Target, command_body, serve  # noqa: E402
-from bench.store import machine  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.models import OrderRow  # noqa: E402
 
@@ -246,7 +245,7 @@ def markdown(results: list[tuple[str, str, Measured]], args: argparse.Namespace,
              seconds: float, load: str) -> str:
     out = [BEGIN, "## Slack: `/cancelled` round trip (`bench/slack.py`)", "",
            f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {load}",
-           f"- Machine: {machine()}, Python {platform.python_version()}",
+           f"- Machine: {data.machine()}, Python {platform.python_version()}",
            f"- Book: {args.orders:,} orders from `bench/data.py` (as in the store benchmark)",
            f"- Reproduce: `.venv/bin/python bench/slack.py --database "
            f"{'both' if len(results) > 1 else results[0][0]}"

@@ -27,7 +27,6 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from sqlalchemy import Engine, event, text  # noqa: E402
@@ -226,7 +225,7 @@ def markdown(results: list[Result], args: argparse.Namespace, seconds: float, lo
              else "look-up and list page with counts")
     out = [MARKERS[args.loaded_by][0], f"## Store: {title} (`bench/store.py`)", "",
            f"- Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; load average {load}",
-           f"- Machine: {machine()}, Python {platform.python_version()}, "
+           f"- Machine: {data.machine()}, Python {platform.python_version()}, "
            + ", ".join(dict.fromkeys(r.version for r in results))
            + "; other work on the machine shows in the load average above, and its pauses "
            "in the p99s: read them against the floor's own p99",
@@ -266,14 +265,6 @@ METHOD = (
     "`orders`, migration 0006), plus the part-days at a date range's ends from the orders; "
     "`--explain` prints every statement's plan.",
 )
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.machine())
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {memory:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from domain.model import Action, OrderState, Recovery, SalesOrderStatus, Stage
 from domain.requests import Decision, JobState
@@ -242,7 +242,6 @@ def test_a_big_file_in_many_chunks_counts_each_kind_of_row_once(
 
 def _indexes(stored) -> list[tuple]:
     """Each index of orders as (name, columns, unique, its WHERE and other options as text)."""
-    from sqlalchemy import inspect
     return sorted((index["name"], index["column_names"], bool(index["unique"]),
                    sorted((k, str(v)) for k, v in index.get("dialect_options", {}).items()))
                   for index in inspect(stored.engine).get_indexes("orders"))
